@@ -1,0 +1,3 @@
+module github.com/aftermath-sre/aftermath
+
+go 1.26.8

@@ -1,0 +1,354 @@
+package incident
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on what one incident may hold. They keep a single write bounded and
+// pages readable; the HTTP body cap (1 MiB) is the outer bound.
+const (
+	MaxTitle     = 200
+	MaxShortText = 500       // names, owners, tags, timeline kinds, link titles
+	MaxMarkdown  = 64 * 1024 // each markdown field
+	MaxListItems = 200       // each list
+	MaxURL       = 2048
+)
+
+var (
+	datePattern      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	addressesPattern = regexp.MustCompile(`^(primary_cause|(contributing_factors|detection_gaps)\[(\d+)\])$`)
+)
+
+// Normalize puts an incident into its canonical form before validation:
+// trimmed names, UTC timestamps at second precision, the derived service key,
+// defaults for unset lifecycle fields, and empty lists rather than nil ones.
+// It never rejects anything; Validate does.
+func (inc *Incident) Normalize() {
+	inc.Title = strings.TrimSpace(inc.Title)
+	inc.Service = strings.TrimSpace(inc.Service)
+	inc.ServiceKey = ServiceKey(inc.Service)
+	inc.Component = strings.TrimSpace(inc.Component)
+	if inc.Status == "" {
+		inc.Status = StatusInvestigating
+	}
+	if inc.PostmortemStatus == "" {
+		inc.PostmortemStatus = PostmortemDraft
+	}
+	if inc.DetectionMethod == "" {
+		inc.DetectionMethod = DetectedByUnknown
+	}
+	for _, t := range []**time.Time{&inc.StartedAt, &inc.DetectedAt, &inc.MitigatedAt, &inc.ResolvedAt} {
+		*t = canonicalTime(*t)
+	}
+	inc.OutageTypes = canonicalOutageTypes(inc.OutageTypes)
+	inc.Tags = uniqueTrimmed(inc.Tags)
+	inc.Impact.AffectedDependents = uniqueTrimmed(inc.Impact.AffectedDependents)
+	inc.ContributingFactors = nonNil(inc.ContributingFactors)
+	inc.DetectionGaps = nonNil(inc.DetectionGaps)
+	inc.ActionItems = nonNil(inc.ActionItems)
+	inc.Timeline = nonNil(inc.Timeline)
+	inc.Links = nonNil(inc.Links)
+	for i := range inc.ActionItems {
+		a := &inc.ActionItems[i]
+		a.Title = strings.TrimSpace(a.Title)
+		a.Owner = strings.TrimSpace(a.Owner)
+		if a.Status == "" {
+			a.Status = ActionOpen
+		}
+		a.DoneAt = canonicalTime(a.DoneAt)
+	}
+	for i := range inc.Timeline {
+		inc.Timeline[i].At = inc.Timeline[i].At.UTC().Truncate(time.Second)
+	}
+	if len(inc.Extra) == 0 {
+		inc.Extra = nil
+	}
+}
+
+// StampDoneItems records when action items were marked done: an item that is
+// done gets now unless it already has a time; one that is not done has none.
+func (inc *Incident) StampDoneItems(now time.Time) {
+	now = now.UTC().Truncate(time.Second)
+	for i := range inc.ActionItems {
+		a := &inc.ActionItems[i]
+		switch {
+		case a.Status != ActionDone:
+			a.DoneAt = nil
+		case a.DoneAt == nil:
+			a.DoneAt = &now
+		}
+	}
+}
+
+// Validate checks every rule of the domain and reports each offending field.
+// Severity may be empty (imported history); use ValidateFiled for incidents
+// filed by a person.
+func (inc *Incident) Validate(v Vocabulary) error {
+	errs := FieldErrors{}
+	inc.validate(v, errs)
+	return errs.Err()
+}
+
+// ValidateFiled is Validate plus the rules for a newly filed incident: a
+// severity is required.
+func (inc *Incident) ValidateFiled(v Vocabulary) error {
+	errs := FieldErrors{}
+	if inc.Severity == "" {
+		errs.Add("severity", "is required; "+oneOf(enumStrings(Severities)))
+	}
+	inc.validate(v, errs)
+	return errs.Err()
+}
+
+func (inc *Incident) validate(v Vocabulary, errs FieldErrors) {
+	requiredText(errs, "title", inc.Title, MaxTitle)
+	requiredText(errs, "service", inc.Service, MaxShortText)
+	if inc.Service != "" && inc.ServiceKey == "" {
+		errs.Add("service", "must contain at least one letter or digit")
+	}
+	optionalText(errs, "component", inc.Component, MaxShortText)
+	optionalText(errs, "external_id", inc.ExternalID, MaxShortText)
+	if inc.Severity != "" {
+		enum(errs, "severity", inc.Severity, Severities)
+	}
+	enum(errs, "status", inc.Status, Statuses)
+	enum(errs, "postmortem_status", inc.PostmortemStatus, PostmortemStatuses)
+	enum(errs, "detection_method", inc.DetectionMethod, DetectionMethods)
+	for i, t := range inc.OutageTypes {
+		enum(errs, fmt.Sprintf("outage_types[%d]", i), t, OutageTypes)
+	}
+	validateTimestamps(errs, inc)
+
+	optionalText(errs, "summary", inc.Summary, MaxMarkdown)
+	optionalText(errs, "description", inc.Description, MaxMarkdown)
+	optionalText(errs, "impact.description", inc.Impact.Description, MaxMarkdown)
+	if u := inc.Impact.AffectedUsers; u != nil && *u < 0 {
+		errs.Add("impact.affected_users", "must not be negative")
+	}
+	shortList(errs, "impact.affected_dependents", inc.Impact.AffectedDependents)
+
+	if inc.PrimaryCause.Category != "" {
+		category(errs, v, CauseVocabulary, "primary_cause.category", inc.PrimaryCause.Category)
+	} else if inc.PrimaryCause.Description != "" || inc.PrimaryCause.Trigger != "" {
+		errs.Add("primary_cause.category", "is required when the cause is described; "+oneOf(v.Causes))
+	}
+	optionalText(errs, "primary_cause.description", inc.PrimaryCause.Description, MaxMarkdown)
+	optionalText(errs, "primary_cause.trigger", inc.PrimaryCause.Trigger, MaxShortText)
+	findings(errs, v, CauseVocabulary, "contributing_factors", inc.ContributingFactors)
+	findings(errs, v, GapVocabulary, "detection_gaps", inc.DetectionGaps)
+
+	listLength(errs, "action_items", len(inc.ActionItems))
+	for i, a := range inc.ActionItems {
+		p := fmt.Sprintf("action_items[%d]", i)
+		requiredText(errs, p+".title", a.Title, MaxShortText)
+		enum(errs, p+".kind", a.Kind, ActionKinds)
+		enum(errs, p+".status", a.Status, ActionStatuses)
+		optionalText(errs, p+".owner", a.Owner, MaxShortText)
+		if a.DueDate != "" && !isDate(a.DueDate) {
+			errs.Add(p+".due_date", "must be a date as YYYY-MM-DD")
+		}
+		if a.Addresses != "" && !inc.addressable(a.Addresses) {
+			errs.Add(p+".addresses", "must be primary_cause, contributing_factors[N] or detection_gaps[N] naming an existing entry")
+		}
+	}
+
+	listLength(errs, "timeline", len(inc.Timeline))
+	for i, e := range inc.Timeline {
+		p := fmt.Sprintf("timeline[%d]", i)
+		if e.At.IsZero() {
+			errs.Add(p+".at", "is required (RFC 3339)")
+		}
+		optionalText(errs, p+".kind", e.Kind, MaxShortText)
+		requiredText(errs, p+".text", e.Text, MaxMarkdown)
+	}
+
+	optionalText(errs, "lessons.went_well", inc.Lessons.WentWell, MaxMarkdown)
+	optionalText(errs, "lessons.went_wrong", inc.Lessons.WentWrong, MaxMarkdown)
+	optionalText(errs, "lessons.got_lucky", inc.Lessons.GotLucky, MaxMarkdown)
+	shortList(errs, "tags", inc.Tags)
+
+	listLength(errs, "links", len(inc.Links))
+	for i, l := range inc.Links {
+		p := fmt.Sprintf("links[%d]", i)
+		optionalText(errs, p+".title", l.Title, MaxShortText)
+		if !isWebURL(l.URL) {
+			errs.Add(p+".url", "must be an absolute http or https URL")
+		}
+	}
+}
+
+func validateTimestamps(errs FieldErrors, inc *Incident) {
+	ordered := []struct {
+		name string
+		at   *time.Time
+	}{
+		{"started_at", inc.StartedAt},
+		{"detected_at", inc.DetectedAt},
+		{"mitigated_at", inc.MitigatedAt},
+		{"resolved_at", inc.ResolvedAt},
+	}
+	// Each known timestamp must not precede any earlier known one.
+	for i, later := range ordered {
+		if later.at == nil {
+			continue
+		}
+		for _, earlier := range ordered[:i] {
+			if earlier.at != nil && later.at.Before(*earlier.at) {
+				errs.Add(later.name, "must not be before "+earlier.name)
+			}
+		}
+	}
+}
+
+// addressable reports whether ref names a part of this incident.
+func (inc *Incident) addressable(ref string) bool {
+	m := addressesPattern.FindStringSubmatch(ref)
+	if m == nil {
+		return false
+	}
+	var n int
+	switch m[2] {
+	case "":
+		return true // primary_cause
+	case "contributing_factors":
+		fmt.Sscan(m[3], &n)
+		return n < len(inc.ContributingFactors)
+	default:
+		fmt.Sscan(m[3], &n)
+		return n < len(inc.DetectionGaps)
+	}
+}
+
+func findings(errs FieldErrors, v Vocabulary, kind VocabularyKind, name string, list []Finding) {
+	listLength(errs, name, len(list))
+	for i, f := range list {
+		p := fmt.Sprintf("%s[%d]", name, i)
+		category(errs, v, kind, p+".category", f.Category)
+		optionalText(errs, p+".description", f.Description, MaxMarkdown)
+	}
+}
+
+func category(errs FieldErrors, v Vocabulary, kind VocabularyKind, field, slug string) {
+	if !v.Has(kind, slug) {
+		errs.Add(field, "unknown category "+quote(slug)+"; "+oneOf(v.Slugs(kind)))
+	}
+}
+
+func enum[T ~string](errs FieldErrors, field string, value T, allowed []T) {
+	if !slices.Contains(allowed, value) {
+		errs.Add(field, oneOf(enumStrings(allowed)))
+	}
+}
+
+func enumStrings[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func requiredText(errs FieldErrors, field, s string, max int) {
+	if strings.TrimSpace(s) == "" {
+		errs.Add(field, "is required")
+		return
+	}
+	optionalText(errs, field, s, max)
+}
+
+func optionalText(errs FieldErrors, field, s string, max int) {
+	switch {
+	case !utf8.ValidString(s):
+		errs.Add(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(s) > max:
+		errs.Add(field, tooLong(max))
+	}
+}
+
+func shortList(errs FieldErrors, field string, list []string) {
+	listLength(errs, field, len(list))
+	for i, s := range list {
+		requiredText(errs, fmt.Sprintf("%s[%d]", field, i), s, MaxShortText)
+	}
+}
+
+func listLength(errs FieldErrors, field string, n int) {
+	if n > MaxListItems {
+		errs.Add(field, fmt.Sprintf("must have at most %d entries", MaxListItems))
+	}
+}
+
+func tooLong(max int) string { return fmt.Sprintf("must be at most %d characters", max) }
+
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func isDate(s string) bool {
+	if !datePattern.MatchString(s) {
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}
+
+func isWebURL(s string) bool {
+	if len(s) > MaxURL {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func canonicalTime(t *time.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	c := t.UTC().Truncate(time.Second)
+	return &c
+}
+
+// canonicalOutageTypes removes duplicates and orders the set as OutageTypes
+// lists it, so equal sets compare and print equal. Unknown values are kept
+// (after the known ones) for Validate to report.
+func canonicalOutageTypes(in []OutageType) []OutageType {
+	out := []OutageType{}
+	for _, known := range OutageTypes {
+		if slices.Contains(in, known) {
+			out = append(out, known)
+		}
+	}
+	for _, t := range in {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func uniqueTrimmed(in []string) []string {
+	out := []string{}
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
