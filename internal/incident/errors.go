@@ -77,5 +77,5 @@ func (f FieldErrors) Err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	return &Error{Code: EINVALID, Message: "The incident is not valid.", Fields: f}
+	return &Error{Code: EINVALID, Message: "Some fields are not valid.", Fields: f}
 }

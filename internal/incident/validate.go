@@ -46,7 +46,7 @@ func (inc *Incident) Normalize() {
 	for _, t := range []**time.Time{&inc.StartedAt, &inc.DetectedAt, &inc.MitigatedAt, &inc.ResolvedAt} {
 		*t = canonicalTime(*t)
 	}
-	inc.OutageTypes = canonicalOutageTypes(inc.OutageTypes)
+	inc.OutageTypes = CanonicalOutageTypes(inc.OutageTypes)
 	inc.Tags = uniqueTrimmed(inc.Tags)
 	inc.Impact.AffectedDependents = uniqueTrimmed(inc.Impact.AffectedDependents)
 	inc.ContributingFactors = nonNil(inc.ContributingFactors)
@@ -317,10 +317,10 @@ func canonicalTime(t *time.Time) *time.Time {
 	return &c
 }
 
-// canonicalOutageTypes removes duplicates and orders the set as OutageTypes
+// CanonicalOutageTypes removes duplicates and orders the set as OutageTypes
 // lists it, so equal sets compare and print equal. Unknown values are kept
 // (after the known ones) for Validate to report.
-func canonicalOutageTypes(in []OutageType) []OutageType {
+func CanonicalOutageTypes(in []OutageType) []OutageType {
 	out := []OutageType{}
 	for _, known := range OutageTypes {
 		if slices.Contains(in, known) {
@@ -351,4 +351,15 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// Normalize trims the comment's author.
+func (c *Comment) Normalize() { c.Author = strings.TrimSpace(c.Author) }
+
+// Validate checks a comment before it is stored.
+func (c *Comment) Validate() error {
+	errs := FieldErrors{}
+	requiredText(errs, "author", c.Author, MaxShortText)
+	requiredText(errs, "body", c.Body, MaxMarkdown)
+	return errs.Err()
 }

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"reflect"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+// CreateIncidents files many new incidents in one transaction, as
+// CreateIncident does one; any invalid incident fails the whole batch. The
+// seed command uses it, batching its own calls.
+func (s *Store) CreateIncidents(ctx context.Context, incs []*incident.Incident) error {
+	vocab, err := s.Vocabulary(ctx)
+	if err != nil {
+		return err
+	}
+	for _, inc := range incs {
+		s.prepareNew(inc)
+		if err := inc.ValidateFiled(vocab); err != nil {
+			return err
+		}
+	}
+	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return insertIncidents(tx, incs)
+	})
+}
+
+// ImportOutcome says what an import did with one incident.
+type ImportOutcome int
+
+// Import outcomes.
+const (
+	ImportFailed ImportOutcome = iota
+	ImportCreated
+	ImportUpdated
+	ImportUnchanged
+)
+
+// ImportIncidents writes imported incidents in one transaction and reports,
+// per incident, what happened and any validation error (an invalid
+// incident is skipped; the others are still written).
+//
+// An incident is matched to a stored one by external_id, else by id when the
+// stored incident with that id was created at the same time (so an id from
+// another Aftermath instance never overwrites an unrelated incident). A
+// match is updated, unless nothing changed; no match is created, keeping
+// its id, version and times when they are free and given, so that a
+// restored export reads back byte for byte. Severity may be unset.
+func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]ImportOutcome, []error, error) {
+	outcomes := make([]ImportOutcome, len(incs))
+	errs := make([]error, len(incs))
+	vocab, err := s.Vocabulary(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var valid []*incident.Incident
+	for i, inc := range incs {
+		inc.Normalize()
+		if errs[i] = inc.Validate(vocab); errs[i] == nil {
+			valid = append(valid, inc)
+		}
+	}
+	now := s.Now().UTC().Truncate(time.Second)
+	err = s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		matches, err := s.findImportMatches(ctx, tx, valid)
+		if err != nil {
+			return err
+		}
+		var created, updated []*incident.Incident
+		for i, inc := range incs {
+			if errs[i] != nil {
+				continue
+			}
+			stored, found := matches.stored[inc]
+			switch {
+			case !found:
+				if inc.ID != 0 && matches.takenIDs[inc.ID] {
+					inc.ID = 0
+				}
+				if inc.Version < 1 {
+					inc.Version = 1
+				}
+				if inc.CreatedAt.IsZero() {
+					inc.CreatedAt = now
+				}
+				if inc.UpdatedAt.IsZero() {
+					inc.UpdatedAt = now
+				}
+				created = append(created, inc)
+				outcomes[i] = ImportCreated
+			case sameContent(inc, stored):
+				*inc = *stored
+				outcomes[i] = ImportUnchanged
+			default:
+				inc.ID, inc.Version, inc.CreatedAt = stored.ID, stored.Version, stored.CreatedAt
+				updated = append(updated, inc)
+				outcomes[i] = ImportUpdated
+			}
+		}
+		if err := insertIncidents(tx, created); err != nil {
+			return err
+		}
+		return replaceIncidents(tx, updated, now)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return outcomes, errs, nil
+}
+
+// importMatches says which stored incident each imported one replaces, and
+// which ids are taken.
+type importMatches struct {
+	stored   map[*incident.Incident]*incident.Incident
+	takenIDs map[int64]bool
+}
+
+func (s *Store) findImportMatches(ctx context.Context, tx *gorm.DB, incs []*incident.Incident) (*importMatches, error) {
+	m := &importMatches{stored: map[*incident.Incident]*incident.Incident{}, takenIDs: map[int64]bool{}}
+	byExternal := map[string]int64{}
+	createdAt := map[int64]int64{}
+	for start := 0; start < len(incs); start += batchRows {
+		chunk := incs[start:min(start+batchRows, len(incs))]
+		var externalIDs []string
+		var ids []int64
+		for _, inc := range chunk {
+			if inc.ExternalID != "" {
+				externalIDs = append(externalIDs, inc.ExternalID)
+			}
+			if inc.ID != 0 {
+				ids = append(ids, inc.ID)
+			}
+		}
+		var rows []incidentRow
+		err := tx.Select("id", "external_id", "created_at").
+			Where("external_id IN ? OR id IN ?", nonEmpty(externalIDs), nonEmptyIDs(ids)).
+			Find(&rows).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			m.takenIDs[r.ID] = true
+			createdAt[r.ID] = r.CreatedAt
+			if r.ExternalID != nil {
+				byExternal[*r.ExternalID] = r.ID
+			}
+		}
+	}
+	matchedIDs := map[*incident.Incident]int64{}
+	var ids []int64
+	for _, inc := range incs {
+		id, ok := byExternal[inc.ExternalID]
+		if !ok || inc.ExternalID == "" {
+			at, taken := createdAt[inc.ID]
+			ok = taken && !inc.CreatedAt.IsZero() && at == inc.CreatedAt.Unix()
+			id = inc.ID
+		}
+		if ok {
+			matchedIDs[inc] = id
+			ids = append(ids, id)
+		}
+	}
+	stored, err := s.incidentsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for inc, id := range matchedIDs {
+		m.stored[inc] = stored[id]
+	}
+	return m, nil
+}
+
+// incidentsByID loads whole incidents, keyed by id.
+func (s *Store) incidentsByID(ctx context.Context, ids []int64) (map[int64]*incident.Incident, error) {
+	out := make(map[int64]*incident.Incident, len(ids))
+	for start := 0; start < len(ids); start += batchRows {
+		var rows []incidentRow
+		chunk := ids[start:min(start+batchRows, len(ids))]
+		if err := withServiceName(s.reader.WithContext(ctx)).Where("incidents.id IN ?", chunk).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		incs, err := s.hydrate(ctx, rows)
+		if err != nil {
+			return nil, err
+		}
+		for i := range incs {
+			out[incs[i].ID] = &incs[i]
+		}
+	}
+	return out, nil
+}
+
+// sameContent reports whether importing inc over stored would change
+// anything a person could see; bookkeeping (id, version, times, the
+// service's display spelling) does not count.
+func sameContent(inc, stored *incident.Incident) bool {
+	probe := *inc
+	probe.ID, probe.Version = stored.ID, stored.Version
+	probe.CreatedAt, probe.UpdatedAt = stored.CreatedAt, stored.UpdatedAt
+	probe.Service = stored.Service
+	return reflect.DeepEqual(&probe, stored)
+}
+
+// SQL "IN ()" is not valid; an impossible value stands in for an empty list.
+func nonEmpty(list []string) []string {
+	if len(list) == 0 {
+		return []string{"\x00"}
+	}
+	return list
+}
+
+func nonEmptyIDs(list []int64) []int64 {
+	if len(list) == 0 {
+		return []int64{-1}
+	}
+	return list
+}

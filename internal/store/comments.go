@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+// AddComment appends to an incident's discussion.
+func (s *Store) AddComment(ctx context.Context, c *incident.Comment) error {
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	c.CreatedAt = s.Now().UTC().Truncate(time.Second)
+	row := commentRow{IncidentID: c.IncidentID, Author: c.Author, Body: c.Body, CreatedAt: c.CreatedAt.Unix()}
+	err := s.writer.WithContext(ctx).Create(&row).Error
+	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", c.IncidentID)
+	} else if err != nil {
+		return err
+	}
+	c.ID = row.ID
+	return nil
+}
+
+// Comments returns an incident's discussion, oldest first.
+func (s *Store) Comments(ctx context.Context, incidentID int64) ([]incident.Comment, error) {
+	if err := s.mustExist(ctx, incidentID); err != nil {
+		return nil, err
+	}
+	var rows []commentRow
+	if err := s.reader.WithContext(ctx).Where("incident_id = ?", incidentID).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]incident.Comment, len(rows))
+	for i, r := range rows {
+		out[i] = incident.Comment{ID: r.ID, IncidentID: r.IncidentID, Author: r.Author, Body: r.Body, CreatedAt: fromUnix(r.CreatedAt)}
+	}
+	return out, nil
+}
+
+func (s *Store) mustExist(ctx context.Context, id int64) error {
+	var n int64
+	if err := s.reader.WithContext(ctx).Model(&incidentRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
+	}
+	return nil
+}

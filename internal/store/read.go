@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+// GetIncident returns one incident with every child list.
+func (s *Store) GetIncident(ctx context.Context, id int64) (*incident.Incident, error) {
+	var row incidentRow
+	err := withServiceName(s.reader.WithContext(ctx)).Where("incidents.id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
+	} else if err != nil {
+		return nil, err
+	}
+	incs, err := s.hydrate(ctx, []incidentRow{row})
+	if err != nil {
+		return nil, err
+	}
+	return &incs[0], nil
+}
+
+// withServiceName selects incident rows with their service's display name.
+func withServiceName(db *gorm.DB) *gorm.DB {
+	return db.Model(&incidentRow{}).
+		Select("incidents.*, services.name AS service_name").
+		Joins("JOIN services ON services.key = incidents.service_key")
+}
+
+// hydrate turns rows into incidents, loading each child table once for all
+// of them rather than once per incident.
+func (s *Store) hydrate(ctx context.Context, rows []incidentRow) ([]incident.Incident, error) {
+	if len(rows) == 0 {
+		return []incident.Incident{}, nil
+	}
+	incs := make([]incident.Incident, len(rows))
+	byID := make(map[int64]*incident.Incident, len(rows))
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		inc, err := fromRow(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		incs[i] = inc
+		byID[inc.ID] = &incs[i]
+		ids[i] = inc.ID
+	}
+	db := s.reader.WithContext(ctx)
+	var c children
+	ordered := "incident_id, position"
+	if err := errors.Join(
+		db.Where("incident_id IN ?", ids).Find(&c.outageTypes).Error,
+		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.tags).Error,
+		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.dependents).Error,
+		db.Where("incident_id IN ?", ids).Order("incident_id, kind, position").Find(&c.findings).Error,
+		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.actionItems).Error,
+		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.timeline).Error,
+		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.links).Error,
+	); err != nil {
+		return nil, err
+	}
+	for _, r := range c.outageTypes {
+		byID[r.IncidentID].OutageTypes = append(byID[r.IncidentID].OutageTypes, incident.OutageType(r.OutageType))
+	}
+	for _, r := range c.tags {
+		byID[r.IncidentID].Tags = append(byID[r.IncidentID].Tags, r.Tag)
+	}
+	for _, r := range c.dependents {
+		inc := byID[r.IncidentID]
+		inc.Impact.AffectedDependents = append(inc.Impact.AffectedDependents, r.Name)
+	}
+	for _, r := range c.findings {
+		inc := byID[r.IncidentID]
+		f := incident.Finding{Category: r.Category, Description: r.Description}
+		if r.Kind == gapKind {
+			inc.DetectionGaps = append(inc.DetectionGaps, f)
+		} else {
+			inc.ContributingFactors = append(inc.ContributingFactors, f)
+		}
+	}
+	for _, r := range c.actionItems {
+		inc := byID[r.IncidentID]
+		inc.ActionItems = append(inc.ActionItems, incident.ActionItem{
+			Title: r.Title, Kind: incident.ActionKind(r.Kind), Owner: r.Owner, DueDate: r.DueDate,
+			Status: incident.ActionStatus(r.Status), Addresses: r.Addresses, DoneAt: timeOrNil(r.DoneAt),
+		})
+	}
+	for _, r := range c.timeline {
+		inc := byID[r.IncidentID]
+		inc.Timeline = append(inc.Timeline, incident.TimelineEntry{At: fromUnix(r.At), Kind: r.Kind, Text: r.Text})
+	}
+	for _, r := range c.links {
+		inc := byID[r.IncidentID]
+		inc.Links = append(inc.Links, incident.Link{Title: r.Title, URL: r.URL})
+	}
+	for i := range incs {
+		incs[i].OutageTypes = incident.CanonicalOutageTypes(incs[i].OutageTypes)
+	}
+	return incs, nil
+}

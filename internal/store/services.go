@@ -1,0 +1,246 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+type dependencyRow struct {
+	ServiceKey   string
+	DependsOnKey string
+}
+
+func (dependencyRow) TableName() string { return "service_dependencies" }
+
+type industryRow struct {
+	ServiceKey string
+	Position   int
+	Industry   string
+}
+
+func (industryRow) TableName() string { return "service_industries" }
+
+// ServiceSummary is a service with how often it failed.
+type ServiceSummary struct {
+	incident.Service
+	Incidents      int64  `json:"incidents"`
+	LastIncidentAt *int64 `json:"-"`
+}
+
+// ListServices returns every service by name, with incident counts and
+// direct relations.
+func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
+	db := s.reader.WithContext(ctx)
+	var rows []struct {
+		Key       string
+		Name      string
+		Incidents int64
+	}
+	err := db.Table("services").
+		Select("services.key, services.name, COUNT(incidents.id) AS incidents").
+		Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
+		Group("services.key, services.name").
+		Order("LOWER(services.name), services.key").
+		Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	relations, err := s.loadRelations(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ServiceSummary, len(rows))
+	for i, r := range rows {
+		out[i] = ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
+	}
+	return out, nil
+}
+
+// GetService returns one service by name or key, with its direct relations.
+func (s *Store) GetService(ctx context.Context, nameOrKey string) (*incident.Service, error) {
+	key := incident.ServiceKey(nameOrKey)
+	var row serviceRow
+	err := s.reader.WithContext(ctx).Where("key = ?", key).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
+	} else if err != nil {
+		return nil, err
+	}
+	relations, err := s.loadRelations(ctx, []string{key})
+	if err != nil {
+		return nil, err
+	}
+	svc := relations.service(row.Key, row.Name)
+	return &svc, nil
+}
+
+// ServiceGraph returns every dependency edge as service key → keys it
+// depends on; reports walk it for blast radius.
+func (s *Store) ServiceGraph(ctx context.Context) (map[string][]string, error) {
+	var deps []dependencyRow
+	if err := s.reader.WithContext(ctx).Order("service_key, depends_on_key").Find(&deps).Error; err != nil {
+		return nil, err
+	}
+	graph := map[string][]string{}
+	for _, d := range deps {
+		graph[d.ServiceKey] = append(graph[d.ServiceKey], d.DependsOnKey)
+	}
+	return graph, nil
+}
+
+// UpdateService changes a service's name and relations. Services named in
+// the relations are created on first use.
+func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change incident.ServiceChange) (*incident.Service, error) {
+	key := incident.ServiceKey(nameOrKey)
+	if err := change.Validate(key); err != nil {
+		return nil, err
+	}
+	now := s.Now().Unix()
+	err := s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var exists int64
+		if err := tx.Model(&serviceRow{}).Where("key = ?", key).Count(&exists).Error; err != nil {
+			return err
+		}
+		if exists == 0 {
+			return incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
+		}
+		if change.Name != nil {
+			if err := tx.Model(&serviceRow{}).Where("key = ?", key).Update("name", strings.TrimSpace(*change.Name)).Error; err != nil {
+				return err
+			}
+		}
+		if change.DependsOn != nil {
+			keys, err := ensureNamedServices(tx, *change.DependsOn, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.Where("service_key = ?", key).Delete(&dependencyRow{}).Error; err != nil {
+				return err
+			}
+			rows := make([]dependencyRow, len(keys))
+			for i, k := range keys {
+				rows[i] = dependencyRow{ServiceKey: key, DependsOnKey: k}
+			}
+			if err := createRows(tx, rows); err != nil {
+				return err
+			}
+		}
+		if change.Dependents != nil {
+			keys, err := ensureNamedServices(tx, *change.Dependents, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.Where("depends_on_key = ?", key).Delete(&dependencyRow{}).Error; err != nil {
+				return err
+			}
+			rows := make([]dependencyRow, len(keys))
+			for i, k := range keys {
+				rows[i] = dependencyRow{ServiceKey: k, DependsOnKey: key}
+			}
+			if err := createRows(tx, rows); err != nil {
+				return err
+			}
+		}
+		if change.Industries != nil {
+			if err := tx.Where("service_key = ?", key).Delete(&industryRow{}).Error; err != nil {
+				return err
+			}
+			var rows []industryRow
+			for i, name := range uniqueStrings(*change.Industries) {
+				rows = append(rows, industryRow{ServiceKey: key, Position: i, Industry: name})
+			}
+			return createRows(tx, rows)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetService(ctx, key)
+}
+
+// ensureNamedServices creates the services named (first spelling wins) and
+// returns their keys without duplicates.
+func ensureNamedServices(tx *gorm.DB, names []string, now int64) ([]string, error) {
+	var keys []string
+	var rows []serviceRow
+	for _, name := range uniqueStrings(names) {
+		key := incident.ServiceKey(name)
+		if !slices.Contains(keys, key) {
+			keys = append(keys, key)
+			rows = append(rows, serviceRow{Key: key, Name: name, CreatedAt: now})
+		}
+	}
+	if len(rows) == 0 {
+		return keys, nil
+	}
+	return keys, tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+}
+
+// relations holds direct dependency edges and industries.
+type relations struct {
+	dependsOn  map[string][]string
+	dependents map[string][]string
+	industries map[string][]string
+}
+
+// loadRelations loads the relations of the given services, or of all when
+// keys is nil.
+func (s *Store) loadRelations(ctx context.Context, keys []string) (*relations, error) {
+	db := s.reader.WithContext(ctx)
+	var deps []dependencyRow
+	var inds []industryRow
+	depQuery := db.Order("service_key, depends_on_key")
+	indQuery := db.Order("service_key, position")
+	if keys != nil {
+		depQuery = depQuery.Where("service_key IN ? OR depends_on_key IN ?", keys, keys)
+		indQuery = indQuery.Where("service_key IN ?", keys)
+	}
+	if err := errors.Join(depQuery.Find(&deps).Error, indQuery.Find(&inds).Error); err != nil {
+		return nil, err
+	}
+	r := &relations{dependsOn: map[string][]string{}, dependents: map[string][]string{}, industries: map[string][]string{}}
+	for _, d := range deps {
+		r.dependsOn[d.ServiceKey] = append(r.dependsOn[d.ServiceKey], d.DependsOnKey)
+		r.dependents[d.DependsOnKey] = append(r.dependents[d.DependsOnKey], d.ServiceKey)
+	}
+	for _, i := range inds {
+		r.industries[i.ServiceKey] = append(r.industries[i.ServiceKey], i.Industry)
+	}
+	return r, nil
+}
+
+func (r *relations) service(key, name string) incident.Service {
+	return incident.Service{
+		Key:        key,
+		Name:       name,
+		DependsOn:  nonNil(r.dependsOn[key]),
+		Dependents: nonNil(r.dependents[key]),
+		Industries: nonNil(r.industries[key]),
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func uniqueStrings(in []string) []string {
+	var out []string
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

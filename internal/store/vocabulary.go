@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+// Vocabulary loads the category vocabularies that incidents are validated
+// against. It is read on every write rather than cached, so that several
+// instances sharing one database agree at once when an admin extends it.
+func (s *Store) Vocabulary(ctx context.Context) (incident.Vocabulary, error) {
+	var rows []categoryRow
+	if err := s.reader.WithContext(ctx).Order("slug").Find(&rows).Error; err != nil {
+		return incident.Vocabulary{}, err
+	}
+	v := incident.Vocabulary{Causes: []string{}, Gaps: []string{}}
+	for _, r := range rows {
+		if incident.VocabularyKind(r.Kind) == incident.GapVocabulary {
+			v.Gaps = append(v.Gaps, r.Slug)
+		} else {
+			v.Causes = append(v.Causes, r.Slug)
+		}
+	}
+	slices.Sort(v.Causes)
+	slices.Sort(v.Gaps)
+	return v, nil
+}
+
+// Categories lists every vocabulary entry, by kind then slug.
+func (s *Store) Categories(ctx context.Context) ([]incident.Category, error) {
+	var rows []categoryRow
+	if err := s.reader.WithContext(ctx).Order("kind, slug").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]incident.Category, len(rows))
+	for i, r := range rows {
+		out[i] = incident.Category{Kind: incident.VocabularyKind(r.Kind), Slug: r.Slug, Description: r.Description}
+	}
+	return out, nil
+}
+
+// AddCategory extends a vocabulary. Categories are never removed: incidents
+// filed under one must stay valid.
+func (s *Store) AddCategory(ctx context.Context, c incident.Category) error {
+	if err := incident.ValidateCategory(c); err != nil {
+		return err
+	}
+	row := categoryRow{Kind: string(c.Kind), Slug: c.Slug, Description: c.Description}
+	err := s.writer.WithContext(ctx).Create(&row).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return &incident.Error{Code: incident.EINVALID, Message: "The category exists already.",
+			Fields: map[string]string{"slug": "already exists"}}
+	}
+	return err
+}

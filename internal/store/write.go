@@ -1,0 +1,234 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+// batchRows bounds the rows in one INSERT: SQLite allows 32,766 bound
+// values per statement, and the widest row (incidents) has about 30.
+const batchRows = 500
+
+// CreateIncident files a new incident: it normalises and validates inc
+// (severity required), creates its service on first use, and writes the
+// incident, its child lists and its search entry in one transaction. On
+// success inc carries its id, version and times.
+func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) error {
+	vocab, err := s.Vocabulary(ctx)
+	if err != nil {
+		return err
+	}
+	s.prepareNew(inc)
+	if err := inc.ValidateFiled(vocab); err != nil {
+		return err
+	}
+	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return insertIncidents(tx, []*incident.Incident{inc})
+	})
+}
+
+// UpdateIncident replaces the stored incident inc.ID with inc, provided the
+// stored version is still inc.Version; otherwise it returns a conflict
+// carrying the current version. A severity, once set, stays required.
+func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
+	vocab, err := s.Vocabulary(ctx)
+	if err != nil {
+		return err
+	}
+	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var current incidentRow
+		err := tx.Select("id", "version", "severity", "created_at", "external_id").First(&current, inc.ID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", inc.ID)
+		} else if err != nil {
+			return err
+		}
+		if current.Version != inc.Version {
+			return staleVersion(inc.Version, current.Version)
+		}
+		inc.Normalize()
+		inc.StampDoneItems(s.Now())
+		inc.CreatedAt = fromUnix(current.CreatedAt)
+		validate := inc.Validate
+		if current.Severity != "" {
+			validate = inc.ValidateFiled
+		}
+		if err := validate(vocab); err != nil {
+			return err
+		}
+		return replaceIncidents(tx, []*incident.Incident{inc}, s.Now())
+	})
+}
+
+// DeleteIncident removes an incident with its children, comments and
+// search entry.
+func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
+	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Delete(&incidentRow{}, id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
+		}
+		return tx.Exec("DELETE FROM incidents_fts WHERE docid = ?", id).Error
+	})
+}
+
+func staleVersion(given, current int) error {
+	return &incident.Error{
+		Code:           incident.ECONFLICT,
+		Message:        fmt.Sprintf("The incident was changed by someone else: it is at version %d, the request was made at version %d. Read it again and retry.", current, given),
+		CurrentVersion: current,
+	}
+}
+
+// prepareNew readies an incident that is about to be inserted.
+func (s *Store) prepareNew(inc *incident.Incident) {
+	now := s.Now().UTC().Truncate(time.Second)
+	inc.ID = 0
+	inc.Normalize()
+	inc.StampDoneItems(now)
+	inc.Version = 1
+	inc.CreatedAt, inc.UpdatedAt = now, now
+}
+
+// insertIncidents writes new, validated incidents in tx. Those without an
+// id get one; those with one keep it.
+func insertIncidents(tx *gorm.DB, incs []*incident.Incident) error {
+	if len(incs) == 0 {
+		return nil
+	}
+	if err := ensureServices(tx, incs); err != nil {
+		return err
+	}
+	// Rows with and without a given id go in separate statements, so that
+	// every row of a multi-row INSERT has the same columns.
+	var withID, withoutID []incidentRow
+	var newIncs []*incident.Incident
+	for _, inc := range incs {
+		row, err := toRow(inc)
+		if err != nil {
+			return err
+		}
+		if row.ID != 0 {
+			withID = append(withID, row)
+		} else {
+			withoutID = append(withoutID, row)
+			newIncs = append(newIncs, inc)
+		}
+	}
+	for _, rows := range [][]incidentRow{withID, withoutID} {
+		if len(rows) > 0 {
+			if err := tx.Omit("ServiceName").CreateInBatches(rows, batchRows).Error; err != nil {
+				return translateWriteError(err)
+			}
+		}
+	}
+	for i, inc := range newIncs {
+		inc.ID = withoutID[i].ID
+	}
+	var c children
+	for _, inc := range incs {
+		c.append(inc)
+	}
+	if err := insertChildren(tx, &c); err != nil {
+		return err
+	}
+	return indexForSearch(tx, incs)
+}
+
+// replaceIncidents rewrites existing incidents (ids and versions set) in
+// tx: the row is updated, its version raised, its children and search
+// entry replaced.
+func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) error {
+	if len(incs) == 0 {
+		return nil
+	}
+	if err := ensureServices(tx, incs); err != nil {
+		return err
+	}
+	ids := make([]int64, len(incs))
+	var c children
+	for i, inc := range incs {
+		inc.Version++
+		inc.UpdatedAt = now.UTC().Truncate(time.Second)
+		row, err := toRow(inc)
+		if err != nil {
+			return err
+		}
+		// Select("*") writes zero values too: a cleared field must clear.
+		if err := tx.Model(&incidentRow{ID: inc.ID}).Select("*").Omit("ID", "ServiceName").Updates(&row).Error; err != nil {
+			return translateWriteError(err)
+		}
+		ids[i] = inc.ID
+		c.append(inc)
+	}
+	if err := deleteChildren(tx, ids); err != nil {
+		return err
+	}
+	if err := insertChildren(tx, &c); err != nil {
+		return err
+	}
+	if err := tx.Exec("DELETE FROM incidents_fts WHERE docid IN ?", ids).Error; err != nil {
+		return err
+	}
+	return indexForSearch(tx, incs)
+}
+
+func ensureServices(tx *gorm.DB, incs []*incident.Incident) error {
+	seen := map[string]bool{}
+	var rows []serviceRow
+	for _, inc := range incs {
+		if !seen[inc.ServiceKey] {
+			seen[inc.ServiceKey] = true
+			rows = append(rows, serviceRow{Key: inc.ServiceKey, Name: inc.Service, CreatedAt: inc.CreatedAt.Unix()})
+		}
+	}
+	// The first spelling seen stays the display name.
+	return createRows(tx.Clauses(clause.OnConflict{DoNothing: true}), rows)
+}
+
+func insertChildren(tx *gorm.DB, c *children) error {
+	return errors.Join(
+		createRows(tx, c.outageTypes),
+		createRows(tx, c.tags),
+		createRows(tx, c.dependents),
+		createRows(tx, c.findings),
+		createRows(tx, c.actionItems),
+		createRows(tx, c.timeline),
+		createRows(tx, c.links),
+	)
+}
+
+// createRows inserts rows in batches; GORM refuses an empty batch.
+func createRows[T any](tx *gorm.DB, rows []T) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(rows, batchRows).Error
+}
+
+func deleteChildren(tx *gorm.DB, ids []int64) error {
+	for _, model := range []any{&outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}} {
+		if err := tx.Where("incident_id IN ?", ids).Delete(model).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func translateWriteError(err error) error {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return &incident.Error{Code: incident.EINVALID, Message: "The incident is not valid.",
+			Fields: map[string]string{"external_id": "is already used by another incident"}}
+	}
+	return err
+}

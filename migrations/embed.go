@@ -1,0 +1,22 @@
+// Package migrations holds the versioned SQL schema, one folder per database
+// dialect, embedded in the binary so that `aftermath migrate` and
+// `aftermath serve` need no files on disk.
+package migrations
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed sqlite/*.sql
+var files embed.FS
+
+// SQLite returns the migrations for SQLite, named NNNNN_description.sql in
+// goose's format.
+func SQLite() fs.FS {
+	sub, err := fs.Sub(files, "sqlite")
+	if err != nil {
+		panic(err) // the folder is embedded at build time; it cannot be missing
+	}
+	return sub
+}
