@@ -1,0 +1,54 @@
+package web
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/store"
+)
+
+// listFilter reads the list filters from the query string, refusing values
+// that could never match (SEV9, a malformed date) rather than answering an
+// empty page.
+func listFilter(c *gin.Context) (store.Filter, error) {
+	errs := incident.FieldErrors{}
+	f := store.Filter{
+		Service:       c.Query("service"),
+		Severity:      incident.Severity(c.Query("severity")),
+		Status:        incident.Status(c.Query("status")),
+		OutageType:    incident.OutageType(c.Query("outage_type")),
+		CauseCategory: c.Query("cause_category"),
+		Tag:           c.Query("tag"),
+		Query:         c.Query("q"),
+		Cursor:        c.Query("cursor"),
+	}
+	checkEnum(errs, "severity", f.Severity, incident.Severities)
+	checkEnum(errs, "status", f.Status, incident.Statuses)
+	checkEnum(errs, "outage_type", f.OutageType, incident.OutageTypes)
+	f.Since = parseTimeParam(c, "since", errs)
+	f.Until = parseTimeParam(c, "until", errs)
+	if raw := c.Query("limit"); raw != "" {
+		limit, err := strconv.Atoi(raw)
+		if err != nil || limit < 1 || limit > store.MaxLimit {
+			errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
+		}
+		f.Limit = limit
+	}
+	return f, badParams(errs)
+}
+
+func checkEnum[T ~string](errs incident.FieldErrors, name string, value T, allowed []T) {
+	if value != "" && !slices.Contains(allowed, value) {
+		list := ""
+		for i, a := range allowed {
+			if i > 0 {
+				list += ", "
+			}
+			list += string(a)
+		}
+		errs.Add(name, "must be one of "+list)
+	}
+}
