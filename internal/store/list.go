@@ -97,10 +97,10 @@ func (f Filter) apply(q *gorm.DB) (*gorm.DB, error) {
 		q = q.Where("incidents.cause_category = ?", f.CauseCategory)
 	}
 	if f.OutageType != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM incident_outage_types o WHERE o.incident_id = incidents.id AND o.outage_type = ?)", f.OutageType)
+		q = q.Where("incidents.id IN (SELECT incident_id FROM incident_outage_types WHERE outage_type = ?)", f.OutageType)
 	}
 	if f.Tag != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM incident_tags t WHERE t.incident_id = incidents.id AND t.tag = ?)", f.Tag)
+		q = q.Where("incidents.id IN (SELECT incident_id FROM incident_tags WHERE tag = ?)", f.Tag)
 	}
 	if f.Since != nil {
 		q = q.Where("incidents.started_at >= ?", f.Since.Unix())

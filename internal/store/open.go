@@ -123,10 +123,13 @@ func statsOf(db *gorm.DB) sql.DBStats {
 //     (a second server, `aftermath backup`) instead of failing at once.
 //   - txlock=immediate takes the write lock at BEGIN, so a transaction that
 //     reads then writes cannot fail half-way with SQLITE_BUSY.
+//   - cache_size gives each connection 16 MiB of page cache (SQLite's
+//     default is 2 MiB), enough to keep the narrow incidents table and its
+//     indexes hot at 100,000 incidents.
 //   - synchronous=FULL syncs the WAL at every commit: an acknowledged write
 //     survives a crash of the process and of the machine.
 const (
-	commonPragmas = "_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL"
+	commonPragmas = "_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL&_cache_size=-16384"
 	writerPragmas = commonPragmas + "&_txlock=immediate&_synchronous=FULL"
 	readerPragmas = commonPragmas + "&_query_only=true"
 )

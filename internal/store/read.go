@@ -25,11 +25,15 @@ func (s *Store) GetIncident(ctx context.Context, id int64) (*incident.Incident, 
 	return &incs[0], nil
 }
 
-// withServiceName selects incident rows with their service's display name.
+// withServiceName selects incident rows with their texts and their
+// service's display name.
 func withServiceName(db *gorm.DB) *gorm.DB {
 	return db.Model(&incidentRow{}).
-		Select("incidents.*, services.name AS service_name").
-		Joins("JOIN services ON services.key = incidents.service_key")
+		Select("incidents.*, services.name AS service_name, " +
+			"incident_texts.summary, incident_texts.description, incident_texts.impact_description, " +
+			"incident_texts.went_well, incident_texts.went_wrong, incident_texts.got_lucky").
+		Joins("JOIN services ON services.key = incidents.service_key").
+		Joins("JOIN incident_texts ON incident_texts.incident_id = incidents.id")
 }
 
 // hydrate turns rows into incidents, loading each child table once for all

@@ -18,38 +18,52 @@ type serviceRow struct {
 func (serviceRow) TableName() string { return "services" }
 
 type incidentRow struct {
-	ID                int64 `gorm:"primaryKey"`
-	ExternalID        *string
-	Title             string
-	ServiceKey        string
-	ServiceName       string `gorm:"->;-:migration"` // read from the services join
-	Component         string
-	Severity          string
-	Status            string
-	PostmortemStatus  string
-	StartedAt         *int64
-	DetectedAt        *int64
-	MitigatedAt       *int64
-	ResolvedAt        *int64
-	SortAt            int64
-	Summary           string
-	Description       string
-	ImpactDescription string
-	AffectedUsers     *int64
-	CauseCategory     string
-	CauseDescription  string
-	CauseTrigger      string
-	DetectionMethod   string
-	WentWell          string
-	WentWrong         string
-	GotLucky          string
-	Extra             string
-	Version           int
-	CreatedAt         int64 `gorm:"autoCreateTime:false"`
-	UpdatedAt         int64 `gorm:"autoUpdateTime:false"`
+	ID               int64 `gorm:"primaryKey"`
+	ExternalID       *string
+	Title            string
+	ServiceKey       string
+	ServiceName      string `gorm:"->;-:migration"` // read from the services join
+	Component        string
+	Severity         string
+	Status           string
+	PostmortemStatus string
+	StartedAt        *int64
+	DetectedAt       *int64
+	MitigatedAt      *int64
+	ResolvedAt       *int64
+	SortAt           int64
+	AffectedUsers    *int64
+	CauseCategory    string
+	CauseDescription string
+	CauseTrigger     string
+	DetectionMethod  string
+	Extra            string
+	Version          int
+	CreatedAt        int64 `gorm:"autoCreateTime:false"`
+	UpdatedAt        int64 `gorm:"autoUpdateTime:false"`
+
+	// Read from the incident_texts join; written as an incidentTextRow.
+	Summary           string `gorm:"->"`
+	Description       string `gorm:"->"`
+	ImpactDescription string `gorm:"->"`
+	WentWell          string `gorm:"->"`
+	WentWrong         string `gorm:"->"`
+	GotLucky          string `gorm:"->"`
 }
 
 func (incidentRow) TableName() string { return "incidents" }
+
+type incidentTextRow struct {
+	IncidentID        int64 `gorm:"primaryKey;autoIncrement:false"`
+	Summary           string
+	Description       string
+	ImpactDescription string
+	WentWell          string
+	WentWrong         string
+	GotLucky          string
+}
+
+func (incidentTextRow) TableName() string { return "incident_texts" }
 
 type outageTypeRow struct {
 	IncidentID int64
@@ -143,6 +157,7 @@ func (categoryRow) TableName() string { return "categories" }
 
 // children holds every child row of a set of incidents, ready to insert.
 type children struct {
+	texts       []incidentTextRow
 	outageTypes []outageTypeRow
 	tags        []tagRow
 	dependents  []dependentRow
@@ -173,31 +188,25 @@ func fromUnix(u int64) time.Time { return time.Unix(u, 0).UTC() }
 // toRow translates a normalised incident into its row; the id is kept.
 func toRow(inc *incident.Incident) (incidentRow, error) {
 	row := incidentRow{
-		ID:                inc.ID,
-		Title:             inc.Title,
-		ServiceKey:        inc.ServiceKey,
-		Component:         inc.Component,
-		Severity:          string(inc.Severity),
-		Status:            string(inc.Status),
-		PostmortemStatus:  string(inc.PostmortemStatus),
-		StartedAt:         unixOrNil(inc.StartedAt),
-		DetectedAt:        unixOrNil(inc.DetectedAt),
-		MitigatedAt:       unixOrNil(inc.MitigatedAt),
-		ResolvedAt:        unixOrNil(inc.ResolvedAt),
-		Summary:           inc.Summary,
-		Description:       inc.Description,
-		ImpactDescription: inc.Impact.Description,
-		AffectedUsers:     inc.Impact.AffectedUsers,
-		CauseCategory:     inc.PrimaryCause.Category,
-		CauseDescription:  inc.PrimaryCause.Description,
-		CauseTrigger:      inc.PrimaryCause.Trigger,
-		DetectionMethod:   string(inc.DetectionMethod),
-		WentWell:          inc.Lessons.WentWell,
-		WentWrong:         inc.Lessons.WentWrong,
-		GotLucky:          inc.Lessons.GotLucky,
-		Version:           inc.Version,
-		CreatedAt:         inc.CreatedAt.Unix(),
-		UpdatedAt:         inc.UpdatedAt.Unix(),
+		ID:               inc.ID,
+		Title:            inc.Title,
+		ServiceKey:       inc.ServiceKey,
+		Component:        inc.Component,
+		Severity:         string(inc.Severity),
+		Status:           string(inc.Status),
+		PostmortemStatus: string(inc.PostmortemStatus),
+		StartedAt:        unixOrNil(inc.StartedAt),
+		DetectedAt:       unixOrNil(inc.DetectedAt),
+		MitigatedAt:      unixOrNil(inc.MitigatedAt),
+		ResolvedAt:       unixOrNil(inc.ResolvedAt),
+		AffectedUsers:    inc.Impact.AffectedUsers,
+		CauseCategory:    inc.PrimaryCause.Category,
+		CauseDescription: inc.PrimaryCause.Description,
+		CauseTrigger:     inc.PrimaryCause.Trigger,
+		DetectionMethod:  string(inc.DetectionMethod),
+		Version:          inc.Version,
+		CreatedAt:        inc.CreatedAt.Unix(),
+		UpdatedAt:        inc.UpdatedAt.Unix(),
 	}
 	if inc.ExternalID != "" {
 		ext := inc.ExternalID
@@ -220,6 +229,11 @@ func toRow(inc *incident.Incident) (incidentRow, error) {
 // appendChildren adds the child rows of inc (whose ID is set) to c.
 func (c *children) append(inc *incident.Incident) {
 	id := inc.ID
+	c.texts = append(c.texts, incidentTextRow{
+		IncidentID: id, Summary: inc.Summary, Description: inc.Description,
+		ImpactDescription: inc.Impact.Description,
+		WentWell:          inc.Lessons.WentWell, WentWrong: inc.Lessons.WentWrong, GotLucky: inc.Lessons.GotLucky,
+	})
 	for _, t := range inc.OutageTypes {
 		c.outageTypes = append(c.outageTypes, outageTypeRow{id, string(t)})
 	}

@@ -165,7 +165,7 @@ func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) err
 			return err
 		}
 		// Select("*") writes zero values too: a cleared field must clear.
-		if err := tx.Model(&incidentRow{ID: inc.ID}).Select("*").Omit("ID", "ServiceName").Updates(&row).Error; err != nil {
+		if err := tx.Model(&incidentRow{ID: inc.ID}).Select("*").Omit("ID", "ServiceName", "Summary", "Description", "ImpactDescription", "WentWell", "WentWrong", "GotLucky").Updates(&row).Error; err != nil {
 			return translateWriteError(err)
 		}
 		ids[i] = inc.ID
@@ -198,6 +198,7 @@ func ensureServices(tx *gorm.DB, incs []*incident.Incident) error {
 
 func insertChildren(tx *gorm.DB, c *children) error {
 	return errors.Join(
+		createRows(tx, c.texts),
 		createRows(tx, c.outageTypes),
 		createRows(tx, c.tags),
 		createRows(tx, c.dependents),
@@ -217,7 +218,7 @@ func createRows[T any](tx *gorm.DB, rows []T) error {
 }
 
 func deleteChildren(tx *gorm.DB, ids []int64) error {
-	for _, model := range []any{&outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}} {
+	for _, model := range []any{&incidentTextRow{}, &outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}} {
 		if err := tx.Where("incident_id IN ?", ids).Delete(model).Error; err != nil {
 			return err
 		}

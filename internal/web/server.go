@@ -31,6 +31,7 @@ type Server struct {
 	store  Store
 	log    *slog.Logger
 	router *gin.Engine
+	pages  *pages
 }
 
 // New builds the server and its routes.
@@ -39,7 +40,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New()}
+	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(), pages: parsePages()}
 	r := s.router
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
@@ -52,6 +53,8 @@ func New(cfg Config) *Server {
 			Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here.", RequestID: requestID(c)}})
 	})
 
+	r.GET("/", s.home)
+	r.StaticFS("/static", staticFiles())
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
@@ -74,4 +75,22 @@ func TestHealthAndReadiness(t *testing.T) {
 	a.json("GET", "/readyz", nil, http.StatusOK, nil)
 	a.store.Close()
 	a.json("GET", "/readyz", nil, http.StatusServiceUnavailable, nil)
+}
+
+func TestHomePageEscapesTitles(t *testing.T) {
+	a := newAPI(t)
+	var m map[string]any
+	json.Unmarshal(readExample(t), &m)
+	m["title"] = `<script>alert("x")</script> outage`
+	a.json("POST", "/api/v1/incidents", m, http.StatusCreated, nil)
+	status, body := a.do("GET", "/", nil)
+	if status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	if strings.Contains(string(body), "<script>alert") || !strings.Contains(string(body), "&lt;script&gt;") {
+		t.Fatalf("title not escaped: %s", body)
+	}
+	if status, _ := a.do("GET", "/static/aftermath.css", nil); status != http.StatusOK {
+		t.Fatalf("stylesheet: %d", status)
+	}
 }

@@ -61,17 +61,11 @@ CREATE TABLE incidents (
     resolved_at         INTEGER,
     -- sort_at orders lists: started_at, or created_at when impact start is unknown.
     sort_at             INTEGER NOT NULL,
-    summary             TEXT NOT NULL DEFAULT '',
-    description         TEXT NOT NULL DEFAULT '',
-    impact_description  TEXT NOT NULL DEFAULT '',
     affected_users      INTEGER,
     cause_category      TEXT NOT NULL DEFAULT '',
     cause_description   TEXT NOT NULL DEFAULT '',
     cause_trigger       TEXT NOT NULL DEFAULT '',
     detection_method    TEXT NOT NULL,
-    went_well           TEXT NOT NULL DEFAULT '',
-    went_wrong          TEXT NOT NULL DEFAULT '',
-    got_lucky           TEXT NOT NULL DEFAULT '',
     -- extra: front-matter keys Aftermath does not model, as a JSON object.
     extra               TEXT NOT NULL DEFAULT '',
     version             INTEGER NOT NULL DEFAULT 1,
@@ -83,6 +77,19 @@ CREATE INDEX incidents_service ON incidents(service_key, sort_at DESC, id DESC);
 CREATE INDEX incidents_started ON incidents(started_at);
 CREATE INDEX incidents_status ON incidents(status);
 CREATE INDEX incidents_cause ON incidents(cause_category);
+
+-- The long markdown of an incident lives apart, so that the incidents table
+-- stays narrow and the scans behind counts, filters and reports read few
+-- pages.
+CREATE TABLE incident_texts (
+    incident_id         INTEGER PRIMARY KEY REFERENCES incidents(id) ON DELETE CASCADE,
+    summary             TEXT NOT NULL DEFAULT '',
+    description         TEXT NOT NULL DEFAULT '',
+    impact_description  TEXT NOT NULL DEFAULT '',
+    went_well           TEXT NOT NULL DEFAULT '',
+    went_wrong          TEXT NOT NULL DEFAULT '',
+    got_lucky           TEXT NOT NULL DEFAULT ''
+);
 
 CREATE TABLE incident_outage_types (
     incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
@@ -174,6 +181,7 @@ DROP TABLE findings;
 DROP TABLE affected_dependents;
 DROP TABLE incident_tags;
 DROP TABLE incident_outage_types;
+DROP TABLE incident_texts;
 DROP TABLE incidents;
 DROP TABLE categories;
 DROP TABLE service_industries;

@@ -1,0 +1,196 @@
+package incident_test
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+func example(t *testing.T) incident.Incident {
+	t.Helper()
+	data, err := os.ReadFile("../../examples/linktree-payment-outage.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inc incident.Incident
+	if err := json.Unmarshal(data, &inc); err != nil {
+		t.Fatal(err)
+	}
+	return inc
+}
+
+func at(s string) *time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}
+
+func TestValidate(t *testing.T) {
+	vocab := incident.DefaultVocabulary()
+	tests := []struct {
+		name   string
+		change func(*incident.Incident)
+		field  string // "" means valid
+	}{
+		{"the example is valid", func(*incident.Incident) {}, ""},
+		{"title required", func(i *incident.Incident) { i.Title = " " }, "title"},
+		{"title too long", func(i *incident.Incident) { i.Title = strings.Repeat("é", incident.MaxTitle+1) }, "title"},
+		{"title at the limit", func(i *incident.Incident) { i.Title = strings.Repeat("é", incident.MaxTitle) }, ""},
+		{"service required", func(i *incident.Incident) { i.Service = "" }, "service"},
+		{"service without letters", func(i *incident.Incident) { i.Service = "---" }, "service"},
+		{"severity required when filed", func(i *incident.Incident) { i.Severity = "" }, "severity"},
+		{"SEV9", func(i *incident.Incident) { i.Severity = "SEV9" }, "severity"},
+		{"lowercase sev1", func(i *incident.Incident) { i.Severity = "sev1" }, "severity"},
+		{"unknown status", func(i *incident.Incident) { i.Status = "closed" }, "status"},
+		{"status defaults", func(i *incident.Incident) { i.Status = "" }, ""},
+		{"unknown postmortem status", func(i *incident.Incident) { i.PostmortemStatus = "done" }, "postmortem_status"},
+		{"unknown detection method", func(i *incident.Incident) { i.DetectionMethod = "psychic" }, "detection_method"},
+		{"unknown outage type", func(i *incident.Incident) { i.OutageTypes = []incident.OutageType{"global", "local"} }, "outage_types[1]"},
+		{"unknown cause category", func(i *incident.Incident) { i.PrimaryCause.Category = "gremlins" }, "primary_cause.category"},
+		{"cause without category", func(i *incident.Incident) { i.PrimaryCause.Category = "" }, "primary_cause.category"},
+		{"empty cause while investigating", func(i *incident.Incident) { i.PrimaryCause = incident.Cause{} }, ""},
+		{"factor with gap category", func(i *incident.Incident) { i.ContributingFactors[0].Category = "alert-window" }, "contributing_factors[0].category"},
+		{"gap with cause category", func(i *incident.Incident) { i.DetectionGaps[2].Category = "deployment" }, "detection_gaps[2].category"},
+		{"detected before started", func(i *incident.Incident) { i.DetectedAt = at("2025-03-14T15:00:00Z") }, "detected_at"},
+		{"resolved before mitigated", func(i *incident.Incident) { i.ResolvedAt = at("2025-03-14T15:40:00Z") }, "resolved_at"},
+		{"resolved before started, middle unknown", func(i *incident.Incident) {
+			i.DetectedAt, i.MitigatedAt, i.ResolvedAt = nil, nil, at("2025-03-14T14:00:00Z")
+		}, "resolved_at"},
+		{"all timestamps unknown", func(i *incident.Incident) {
+			i.StartedAt, i.DetectedAt, i.MitigatedAt, i.ResolvedAt = nil, nil, nil, nil
+		}, ""},
+		{"equal timestamps", func(i *incident.Incident) { i.DetectedAt = i.StartedAt }, ""},
+		{"negative affected users", func(i *incident.Incident) { n := int64(-1); i.Impact.AffectedUsers = &n }, "impact.affected_users"},
+		{"action item without title", func(i *incident.Incident) { i.ActionItems[0].Title = "" }, "action_items[0].title"},
+		{"action item kind", func(i *incident.Incident) { i.ActionItems[1].Kind = "pray" }, "action_items[1].kind"},
+		{"action item status", func(i *incident.Incident) { i.ActionItems[1].Status = "later" }, "action_items[1].status"},
+		{"action item due date", func(i *incident.Incident) { i.ActionItems[0].DueDate = "2025-02-30" }, "action_items[0].due_date"},
+		{"addresses a missing gap", func(i *incident.Incident) { i.ActionItems[0].Addresses = "detection_gaps[3]" }, "action_items[0].addresses"},
+		{"addresses nonsense", func(i *incident.Incident) { i.ActionItems[0].Addresses = "the bug" }, "action_items[0].addresses"},
+		{"timeline without time", func(i *incident.Incident) { i.Timeline[0].At = time.Time{} }, "timeline[0].at"},
+		{"timeline without text", func(i *incident.Incident) { i.Timeline[0].Text = "" }, "timeline[0].text"},
+		{"link scheme", func(i *incident.Incident) { i.Links[0].URL = "javascript:alert(1)" }, "links[0].url"},
+		{"relative link", func(i *incident.Incident) { i.Links[0].URL = "/dashboards" }, "links[0].url"},
+		{"empty tag", func(i *incident.Incident) { i.Tags = []string{"a", " "} }, "tags[1]"},
+		{"too many tags", func(i *incident.Incident) {
+			i.Tags = nil
+			for n := range incident.MaxListItems + 1 {
+				i.Tags = append(i.Tags, strings.Repeat("t", n+1))
+			}
+		}, "tags"},
+		{"description too long", func(i *incident.Incident) { i.Description = strings.Repeat("x", incident.MaxMarkdown+1) }, "description"},
+		{"invalid UTF-8", func(i *incident.Incident) { i.Summary = "\xff\xfe" }, "summary"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inc := example(t)
+			tt.change(&inc)
+			inc.Normalize()
+			err := inc.ValidateFiled(vocab)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			if incident.ErrorCode(err) != incident.EINVALID {
+				t.Fatalf("want validation error on %s, got %v", tt.field, err)
+			}
+			fields := err.(*incident.Error).Fields
+			if fields[tt.field] == "" {
+				t.Fatalf("want a message on %s, got %v", tt.field, fields)
+			}
+		})
+	}
+}
+
+func TestImportedHistoryMayLackSeverity(t *testing.T) {
+	inc := example(t)
+	inc.Severity = ""
+	inc.Normalize()
+	if err := inc.Validate(incident.DefaultVocabulary()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	inc := example(t)
+	inc.Title = "  padded  "
+	inc.Service = " Travis CI "
+	inc.OutageTypes = []incident.OutageType{"cascading", "global", "cascading"}
+	inc.Tags = []string{"db", " db ", "api"}
+	local := time.Date(2025, 3, 14, 8, 2, 0, 999, time.FixedZone("PDT", -7*3600))
+	inc.StartedAt = &local
+	inc.Status, inc.PostmortemStatus, inc.DetectionMethod = "", "", ""
+	inc.Normalize()
+
+	if inc.Title != "padded" || inc.Service != "Travis CI" || inc.ServiceKey != "travisci" {
+		t.Errorf("names: %q %q %q", inc.Title, inc.Service, inc.ServiceKey)
+	}
+	if got := inc.OutageTypes; len(got) != 2 || got[0] != "global" || got[1] != "cascading" {
+		t.Errorf("outage types %v", got)
+	}
+	if got := inc.Tags; len(got) != 2 || got[0] != "db" || got[1] != "api" {
+		t.Errorf("tags %v", got)
+	}
+	if inc.StartedAt.Location() != time.UTC || inc.StartedAt.Format(time.RFC3339Nano) != "2025-03-14T15:02:00Z" {
+		t.Errorf("started_at %s", inc.StartedAt.Format(time.RFC3339Nano))
+	}
+	if inc.Status != incident.StatusInvestigating || inc.PostmortemStatus != incident.PostmortemDraft || inc.DetectionMethod != incident.DetectedByUnknown {
+		t.Errorf("defaults: %s %s %s", inc.Status, inc.PostmortemStatus, inc.DetectionMethod)
+	}
+}
+
+func TestServiceKey(t *testing.T) {
+	tests := []struct{ name, key string }{
+		{"Travis CI", "travisci"},
+		{"TravisCI", "travisci"},
+		{"travis-ci", "travisci"},
+		{"payments-api v2", "paymentsapiv2"},
+		{"Zürich Ops", "zürichops"},
+		{"!!!", ""},
+	}
+	for _, tt := range tests {
+		if got := incident.ServiceKey(tt.name); got != tt.key {
+			t.Errorf("ServiceKey(%q) = %q, want %q", tt.name, got, tt.key)
+		}
+	}
+}
+
+func TestStampDoneItems(t *testing.T) {
+	inc := example(t)
+	now := time.Date(2025, 4, 1, 12, 0, 0, 0, time.UTC)
+	earlier := now.Add(-time.Hour)
+	inc.ActionItems[0].DoneAt = &earlier
+	inc.ActionItems[2].DoneAt = &earlier // not done: must be cleared
+	inc.StampDoneItems(now)
+	if !inc.ActionItems[0].DoneAt.Equal(earlier) {
+		t.Error("an existing done time was overwritten")
+	}
+	if !inc.ActionItems[1].DoneAt.Equal(now) {
+		t.Error("a done item was not stamped")
+	}
+	if inc.ActionItems[2].DoneAt != nil {
+		t.Error("an open item kept a done time")
+	}
+}
+
+func TestDurations(t *testing.T) {
+	inc := example(t)
+	if d := inc.TimeToDetect(); d == nil || *d != 22*time.Minute {
+		t.Errorf("time to detect %v", d)
+	}
+	if d := inc.TimeToResolve(); d == nil || *d != 128*time.Minute {
+		t.Errorf("time to resolve %v", d)
+	}
+	inc.StartedAt = nil
+	if inc.TimeToMitigate() != nil {
+		t.Error("a duration without a start")
+	}
+}

@@ -1,0 +1,66 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aftermath-sre/aftermath/internal/store"
+)
+
+// BenchmarkCreateIncident files the Linktree incident, one transaction each.
+func BenchmarkCreateIncident(b *testing.B) {
+	s := openStore(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if err := s.CreateIncident(ctx, linktree(b)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCreateIncidentParallel files from many goroutines at once: they
+// queue for the one writer connection.
+func BenchmarkCreateIncidentParallel(b *testing.B) {
+	s := openStore(b)
+	ctx := context.Background()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.CreateIncident(ctx, linktree(b)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkGetIncident reads one incident with all its child lists.
+func BenchmarkGetIncident(b *testing.B) {
+	s := openStore(b)
+	ctx := context.Background()
+	inc := linktree(b)
+	if err := s.CreateIncident(ctx, inc); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.GetIncident(ctx, inc.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListSearch runs a full-text list query over 500 incidents.
+func BenchmarkListSearch(b *testing.B) {
+	s := openStore(b)
+	ctx := context.Background()
+	for range 500 {
+		if err := s.CreateIncident(ctx, linktree(b)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if _, err := s.ListIncidents(ctx, store.Filter{Query: "connection"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
