@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/aftermath-sre/aftermath/examples"
+	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/seed"
+	"github.com/aftermath-sre/aftermath/internal/store"
+)
+
+// demoSynthetic is how many synthetic incidents the demo adds to the
+// examples, so that lists and pattern reports have something to show.
+const demoSynthetic = 300
+
+// loadDemo fills an empty database with the examples and a few hundred
+// synthetic incidents that end before the examples begin, so the examples
+// are the first thing a new user sees. A database that has incidents is
+// left alone.
+func loadDemo(ctx context.Context, st *store.Store) (int, error) {
+	page, err := st.ListIncidents(ctx, store.Filter{Limit: 1})
+	if err != nil || page.Total > 0 {
+		return 0, err
+	}
+	names, err := fs.Glob(examples.Files, "*.json")
+	if err != nil {
+		return 0, err
+	}
+	var incs []*incident.Incident
+	anchor := time.Now().UTC()
+	for _, name := range names {
+		data, err := fs.ReadFile(examples.Files, name)
+		if err != nil {
+			return 0, err
+		}
+		var inc incident.Incident
+		if err := json.Unmarshal(data, &inc); err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		if inc.StartedAt != nil && inc.StartedAt.Before(anchor) {
+			anchor = *inc.StartedAt
+		}
+		incs = append(incs, &inc)
+	}
+	gen := seed.NewGenerator(42, anchor.Truncate(24*time.Hour))
+	for range demoSynthetic {
+		inc := gen.Next()
+		incs = append(incs, &inc)
+	}
+	return len(incs), st.CreateIncidents(ctx, incs)
+}

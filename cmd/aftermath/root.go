@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// rootCommand assembles the command tree. Every flag also reads
+// AFTERMATH_<FLAG> from the environment (dashes become underscores).
+func rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "aftermath",
+		Short:         "Incident post-mortems and root causes, in one binary",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return bindEnvironment(cmd.Flags())
+		},
+	}
+	root.PersistentFlags().String("db", "aftermath.db", "database: a file path, sqlite://PATH or postgres://…")
+	root.PersistentFlags().String("log-format", "json", "log format: json or text")
+	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
+	root.AddCommand(serveCommand(), migrateCommand(), seedCommand())
+	return root
+}
+
+// bindEnvironment fills every flag not given on the command line from
+// AFTERMATH_<FLAG>, so the flags and the environment mean the same thing.
+func bindEnvironment(flags *pflag.FlagSet) error {
+	var err error
+	flags.VisitAll(func(f *pflag.Flag) {
+		if f.Changed || err != nil {
+			return
+		}
+		name := "AFTERMATH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if value, ok := os.LookupEnv(name); ok {
+			if setErr := flags.Set(f.Name, value); setErr != nil {
+				err = fmt.Errorf("%s=%q: %w", name, value, setErr)
+			}
+		}
+	})
+	return err
+}
+
+// newLogger builds the process logger from the log flags.
+func newLogger(cmd *cobra.Command) (*slog.Logger, error) {
+	format, _ := cmd.Flags().GetString("log-format")
+	levelName, _ := cmd.Flags().GetString("log-level")
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(levelName)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be json or text, not %q", format)
+}
