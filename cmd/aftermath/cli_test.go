@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -155,5 +156,39 @@ func TestServeDemoThenShutDown(t *testing.T) {
 	defer s.Close()
 	if n, err := loadDemo(context.Background(), s); n != 0 || err != nil {
 		t.Fatal(fmt.Sprint("demo reloaded: ", n, err))
+	}
+}
+
+func TestImportAndExportCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ie.db")
+	ctx := context.Background()
+	if _, err := run(t, ctx, "seed", "--synthetic", "20", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, ctx, "export", "--db", db); err == nil {
+		t.Fatal("export without ID or --out succeeded")
+	}
+	out := filepath.Join(dir, "out")
+	if _, err := run(t, ctx, "export", "--db", db, "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	one, err := run(t, ctx, "export", "3", "--db", db)
+	if err != nil || !strings.HasPrefix(one, "---\nid: 3\n") {
+		t.Fatalf("export 3: %v\n%.200s", err, one)
+	}
+	if _, err := run(t, ctx, "export", "999", "--db", db); err == nil || !strings.Contains(describe(err), "does not exist") {
+		t.Fatalf("export of a missing incident: %v", err)
+	}
+
+	// A bad file is named with its reason, the rest import, the exit is non-zero.
+	bad := filepath.Join(out, "zz-bad.md")
+	if err := os.WriteFile(bad, []byte("---\ntitle: [\n---\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(dir, "fresh.db")
+	text, err := run(t, ctx, "import", "--db", fresh, out)
+	if err == nil || !strings.Contains(text, "zz-bad.md: ") || !strings.Contains(text, "20 created") || !strings.Contains(text, "1 failed") {
+		t.Fatalf("import: %v\n%s", err, text)
 	}
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
@@ -307,9 +309,50 @@ func fromRow(row *incidentRow) (incident.Incident, error) {
 		inc.ExternalID = *row.ExternalID
 	}
 	if row.Extra != "" {
-		if err := json.Unmarshal([]byte(row.Extra), &inc.Extra); err != nil {
+		extra, err := decodeExtra(row.Extra)
+		if err != nil {
 			return inc, err
 		}
+		inc.Extra = extra
 	}
 	return inc, nil
+}
+
+// decodeExtra reads the stored JSON of Extra with canonical numbers: a
+// whole number is an int, as the markdown reader gives it, so an imported
+// file and its stored copy compare equal.
+func decodeExtra(text string) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var extra map[string]any
+	if err := dec.Decode(&extra); err != nil {
+		return nil, err
+	}
+	for k, v := range extra {
+		extra[k] = canonicalNumbers(v)
+	}
+	return extra, nil
+}
+
+func canonicalNumbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return int(i)
+		}
+		if u, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+			return u
+		}
+		f, _ := v.Float64()
+		return f
+	case []any:
+		for i := range v {
+			v[i] = canonicalNumbers(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = canonicalNumbers(v[k])
+		}
+	}
+	return v
 }

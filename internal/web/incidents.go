@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
@@ -25,6 +26,10 @@ type IncidentStore interface {
 func (s *Server) createIncident(c *gin.Context) {
 	var inc incident.Incident
 	if err := decodeJSON(c, &inc); err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := postmortem.ValidateExtra(inc.Extra); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -86,6 +91,10 @@ func (s *Server) patchIncident(c *gin.Context) {
 	}
 	updated, err := applyPatch(current, patch)
 	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := postmortem.ValidateExtra(updated.Extra); err != nil {
 		writeError(c, err)
 		return
 	}

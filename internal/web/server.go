@@ -17,6 +17,7 @@ type Store interface {
 	CommentStore
 	ServiceStore
 	CategoryStore
+	PostmortemStore
 	Ping(ctx context.Context) error
 }
 
@@ -64,11 +65,14 @@ func New(cfg Config) *Server {
 	api.GET("/incidents/:id", s.getIncident)
 	api.PATCH("/incidents/:id", s.patchIncident)
 	api.DELETE("/incidents/:id", s.deleteIncident)
+	api.GET("/incidents/:id/postmortem.md", s.getPostmortem)
 	api.POST("/incidents/:id/comments", s.addComment)
 	api.GET("/incidents/:id/comments", s.listComments)
 	api.GET("/services", s.listServices)
 	api.GET("/services/:key", s.getService)
 	api.PATCH("/services/:key", s.patchService)
+	api.POST("/import", s.importPostmortem)
+	api.GET("/export.zip", s.exportZip)
 	api.GET("/categories", s.listCategories)
 	api.POST("/categories", s.addCategory)
 	return s

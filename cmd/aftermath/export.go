@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aftermath-sre/aftermath/internal/archive"
+	"github.com/aftermath-sre/aftermath/internal/postmortem"
+	"github.com/aftermath-sre/aftermath/internal/store"
+)
+
+func exportCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export [ID] [--out DIR]",
+		Short: "Write one post-mortem to stdout, or all of them into DIR",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, _ := cmd.Flags().GetString("out")
+			if len(args) == 0 && out == "" {
+				return fmt.Errorf("give an incident ID, or --out DIR to export every incident")
+			}
+			dsn, _ := cmd.Flags().GetString("db")
+			st, err := store.Open(cmd.Context(), dsn, store.Options{})
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if len(args) == 0 {
+				n, err := archive.ExportDir(cmd.Context(), st, store.Filter{}, out)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d post-mortems into %s\n", n, out)
+				return nil
+			}
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("%q is not an incident id", args[0])
+			}
+			inc, err := st.GetIncident(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			data, err := postmortem.Marshal(inc)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(data)
+			return err
+		},
+	}
+	cmd.Flags().String("out", "", "folder to write every post-mortem into")
+	return cmd
+}
