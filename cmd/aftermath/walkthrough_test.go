@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWalkthroughScript runs examples/walkthrough.sh, the README's curl
+// walk-through, against a real server, so the documentation cannot rot.
+func TestWalkthroughScript(t *testing.T) {
+	for _, tool := range []string{"bash", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("AFTERMATH_PROCESS_TESTS") != "" {
+				t.Fatalf("AFTERMATH_PROCESS_TESTS is set but %s is missing", tool)
+			}
+			t.Skipf("%s is not installed; .ci/run sets AFTERMATH_PROCESS_TESTS and installs it", tool)
+		}
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, ctx, "serve", "--db", filepath.Join(t.TempDir(), "walk.db"), "--addr", addr, "--log-level", "error")
+		done <- err
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server not ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	out, err := exec.Command("bash", "../../examples/walkthrough.sh", "http://"+addr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("walkthrough failed: %v\n%s", err, out)
+	}
+	// Each step's status, in order.
+	var statuses []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "→ ") {
+			statuses = append(statuses, strings.TrimPrefix(line, "→ "))
+		}
+	}
+	want := []string{"201", "200", "200", "200", "409", "422", "201", "200", "200", "200", "200"}
+	if strings.Join(statuses, " ") != strings.Join(want, " ") {
+		t.Fatalf("statuses %v, want %v\n%s", statuses, want, out)
+	}
+}
