@@ -46,6 +46,9 @@ func loadDemo(ctx context.Context, st *store.Store) (int, error) {
 		}
 		incs = append(incs, &inc)
 	}
+	if err := st.DefineServices(ctx, seed.Services()); err != nil {
+		return 0, err
+	}
 	gen := seed.NewGenerator(42, anchor.Truncate(24*time.Hour))
 	for range demoSynthetic {
 		inc := gen.Next()

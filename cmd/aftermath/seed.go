@@ -57,6 +57,9 @@ func runSeed(cmd *cobra.Command, _ []string) error {
 }
 
 func writeSynthetic(cmd *cobra.Command, st *store.Store, n int, randSeed uint64, anchor time.Time) (int, error) {
+	if err := st.DefineServices(cmd.Context(), seed.Services()); err != nil {
+		return 0, err
+	}
 	gen := seed.NewGenerator(randSeed, anchor)
 	batch := make([]incident.Incident, 0, seedBatch)
 	ptrs := make([]*incident.Incident, 0, seedBatch)

@@ -116,54 +116,59 @@ func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change inci
 				return err
 			}
 		}
-		if change.DependsOn != nil {
-			keys, err := ensureNamedServices(tx, *change.DependsOn, now)
-			if err != nil {
-				return err
-			}
-			if err := tx.Where("service_key = ?", key).Delete(&dependencyRow{}).Error; err != nil {
-				return err
-			}
-			rows := make([]dependencyRow, len(keys))
-			for i, k := range keys {
-				rows[i] = dependencyRow{ServiceKey: key, DependsOnKey: k}
-			}
-			if err := createRows(tx, rows); err != nil {
-				return err
-			}
-		}
-		if change.Dependents != nil {
-			keys, err := ensureNamedServices(tx, *change.Dependents, now)
-			if err != nil {
-				return err
-			}
-			if err := tx.Where("depends_on_key = ?", key).Delete(&dependencyRow{}).Error; err != nil {
-				return err
-			}
-			rows := make([]dependencyRow, len(keys))
-			for i, k := range keys {
-				rows[i] = dependencyRow{ServiceKey: k, DependsOnKey: key}
-			}
-			if err := createRows(tx, rows); err != nil {
-				return err
-			}
-		}
-		if change.Industries != nil {
-			if err := tx.Where("service_key = ?", key).Delete(&industryRow{}).Error; err != nil {
-				return err
-			}
-			var rows []industryRow
-			for i, name := range uniqueStrings(*change.Industries) {
-				rows = append(rows, industryRow{ServiceKey: key, Position: i, Industry: name})
-			}
-			return createRows(tx, rows)
-		}
-		return nil
+		return replaceRelations(tx, key, change, now)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.GetService(ctx, key)
+}
+
+// replaceRelations replaces the lists that change names for service key.
+func replaceRelations(tx *gorm.DB, key string, change incident.ServiceChange, now int64) error {
+	if change.DependsOn != nil {
+		keys, err := ensureNamedServices(tx, *change.DependsOn, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("service_key = ?", key).Delete(&dependencyRow{}).Error; err != nil {
+			return err
+		}
+		rows := make([]dependencyRow, len(keys))
+		for i, k := range keys {
+			rows[i] = dependencyRow{ServiceKey: key, DependsOnKey: k}
+		}
+		if err := createRows(tx, rows); err != nil {
+			return err
+		}
+	}
+	if change.Dependents != nil {
+		keys, err := ensureNamedServices(tx, *change.Dependents, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("depends_on_key = ?", key).Delete(&dependencyRow{}).Error; err != nil {
+			return err
+		}
+		rows := make([]dependencyRow, len(keys))
+		for i, k := range keys {
+			rows[i] = dependencyRow{ServiceKey: k, DependsOnKey: key}
+		}
+		if err := createRows(tx, rows); err != nil {
+			return err
+		}
+	}
+	if change.Industries != nil {
+		if err := tx.Where("service_key = ?", key).Delete(&industryRow{}).Error; err != nil {
+			return err
+		}
+		var rows []industryRow
+		for i, name := range uniqueStrings(*change.Industries) {
+			rows = append(rows, industryRow{ServiceKey: key, Position: i, Industry: name})
+		}
+		return createRows(tx, rows)
+	}
+	return nil
 }
 
 // ensureNamedServices creates the services named (first spelling wins) and
@@ -243,4 +248,33 @@ func uniqueStrings(in []string) []string {
 		}
 	}
 	return out
+}
+
+// DefineServices registers services with their display names, dependencies
+// and industries in one transaction, creating those that are missing (a
+// service that exists keeps its name). The seed command uses it to lay out
+// a service catalogue.
+func (s *Store) DefineServices(ctx context.Context, services []incident.Service) error {
+	now := s.Now().Unix()
+	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		names := make([]string, len(services))
+		for i, svc := range services {
+			names[i] = svc.Name
+		}
+		if _, err := ensureNamedServices(tx, names, now); err != nil {
+			return err
+		}
+		for _, svc := range services {
+			key := incident.ServiceKey(svc.Name)
+			deps, inds := svc.DependsOn, svc.Industries
+			change := incident.ServiceChange{DependsOn: &deps, Industries: &inds}
+			if err := change.Validate(key); err != nil {
+				return err
+			}
+			if err := replaceRelations(tx, key, change, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -271,3 +271,31 @@ func TestImportIncidents(t *testing.T) {
 		t.Fatalf("%d incidents, want 3", page.Total)
 	}
 }
+
+func TestDefineServices(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	inc := linktree(t)
+	inc.Service = "Payments API" // exists first under this spelling
+	if err := s.CreateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	err := s.DefineServices(ctx, []incident.Service{
+		{Name: "payments-api", DependsOn: []string{"Postgres Primary", "Stripe"}, Industries: []string{"retail"}},
+		{Name: "Checkout", DependsOn: []string{"payments-api"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payments, err := s.GetService(ctx, "paymentsapi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if payments.Name != "Payments API" || !slices.Equal(payments.DependsOn, []string{"postgresprimary", "stripe"}) ||
+		!slices.Equal(payments.Dependents, []string{"checkout"}) || !slices.Equal(payments.Industries, []string{"retail"}) {
+		t.Fatalf("payments-api: %+v", payments)
+	}
+	if err := s.DefineServices(ctx, []incident.Service{{Name: "Loop", DependsOn: []string{"loop"}}}); err == nil {
+		t.Fatal("a service depending on itself was accepted")
+	}
+}
