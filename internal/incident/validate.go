@@ -150,6 +150,9 @@ func (inc *Incident) validate(v Vocabulary, errs FieldErrors) {
 		enum(errs, p+".kind", a.Kind, ActionKinds)
 		enum(errs, p+".status", a.Status, ActionStatuses)
 		optionalText(errs, p+".owner", a.Owner, MaxShortText)
+		if a.DoneAt != nil {
+			checkYear(errs, p+".done_at", *a.DoneAt)
+		}
 		if a.DueDate != "" && !isDate(a.DueDate) {
 			errs.Add(p+".due_date", "must be a date as YYYY-MM-DD")
 		}
@@ -164,6 +167,7 @@ func (inc *Incident) validate(v Vocabulary, errs FieldErrors) {
 		if e.At.IsZero() {
 			errs.Add(p+".at", "is required (RFC 3339)")
 		}
+		checkYear(errs, p+".at", e.At)
 		optionalText(errs, p+".kind", e.Kind, MaxShortText)
 		requiredText(errs, p+".text", e.Text, MaxMarkdown)
 	}
@@ -198,11 +202,21 @@ func validateTimestamps(errs FieldErrors, inc *Incident) {
 		if later.at == nil {
 			continue
 		}
+		checkYear(errs, later.name, *later.at)
 		for _, earlier := range ordered[:i] {
 			if earlier.at != nil && later.at.Before(*earlier.at) {
 				errs.Add(later.name, "must not be before "+earlier.name)
 			}
 		}
+	}
+}
+
+// checkYear refuses a time whose UTC year has not four digits: RFC 3339,
+// and so JSON and the markdown export, cannot write it, and an incident
+// holding one would be stored but could never be read back.
+func checkYear(errs FieldErrors, field string, t time.Time) {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		errs.Add(field, "must be between the years 0000 and 9999 in UTC")
 	}
 }
 

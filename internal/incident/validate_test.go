@@ -75,6 +75,8 @@ func TestValidate(t *testing.T) {
 		{"addresses nonsense", func(i *incident.Incident) { i.ActionItems[0].Addresses = "the bug" }, "action_items[0].addresses"},
 		{"timeline without time", func(i *incident.Incident) { i.Timeline[0].At = time.Time{} }, "timeline[0].at"},
 		{"timeline without text", func(i *incident.Incident) { i.Timeline[0].Text = "" }, "timeline[0].text"},
+		{"year -1 in UTC", func(i *incident.Incident) { i.StartedAt = at("0000-01-01T00:00:00+01:00") }, "started_at"},
+		{"year 10000 in UTC", func(i *incident.Incident) { i.Timeline[0].At = *at("9999-12-31T23:59:59-01:00") }, "timeline[0].at"},
 		{"link scheme", func(i *incident.Incident) { i.Links[0].URL = "javascript:alert(1)" }, "links[0].url"},
 		{"relative link", func(i *incident.Incident) { i.Links[0].URL = "/dashboards" }, "links[0].url"},
 		{"empty tag", func(i *incident.Incident) { i.Tags = []string{"a", " "} }, "tags[1]"},
