@@ -17,24 +17,46 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
-// shutdownGrace is how long requests in flight may take to finish after
-// SIGTERM or SIGINT.
-const shutdownGrace = 8 * time.Second
+// By default shutdown ends within 10 s, the usual wait between SIGTERM and
+// SIGKILL (Kubernetes, Docker): the grace for requests in flight, then up
+// to dbCloseGrace for the database to close and checkpoint its WAL.
+const (
+	defaultShutdownGrace = 8 * time.Second
+	dbCloseGrace         = 1500 * time.Millisecond
+)
 
 func serveCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Migrate the database, then serve the web UI and the API",
-		Args:  cobra.NoArgs,
-		RunE:  runServe,
+		Long: `Migrate the database, then serve the web UI and the API.
+
+SIGTERM or SIGINT stops accepting connections, lets requests in flight
+finish (up to --shutdown-grace), closes the database and exits 0. A second
+signal during that time stops at once.`,
+		Args: cobra.NoArgs,
+		RunE: runServe,
 	}
-	cmd.Flags().String("addr", ":8080", "address to listen on")
-	cmd.Flags().Bool("demo", false, "load the example incidents into an empty database")
+	f := cmd.Flags()
+	f.String("addr", ":8080", "address to listen on")
+	f.Bool("demo", false, "load the example incidents into an empty database")
+	f.Float64("rate-limit", web.DefaultRateLimit, "API requests a second one client IP may make on average; 0 disables the limit")
+	f.Int("rate-burst", web.DefaultRateBurst, "API requests one client IP may make at once")
+	f.StringSlice("trusted-proxies", nil, "IP addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (default none)")
+	f.Duration("read-header-timeout", 5*time.Second, "time a client has to send a request's headers")
+	f.Duration("read-timeout", 30*time.Second, "time a client has to send a whole request, body included")
+	f.Duration("write-timeout", 2*time.Minute, "time to answer a request; an export of every incident takes a while")
+	f.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
+	f.Duration("shutdown-grace", defaultShutdownGrace, "how long requests in flight may take to finish after SIGTERM or SIGINT")
 	return cmd
 }
 
 func runServe(cmd *cobra.Command, _ []string) error {
 	log, err := newLogger(cmd)
+	if err != nil {
+		return err
+	}
+	cfg, err := serveConfig(cmd)
 	if err != nil {
 		return err
 	}
@@ -46,47 +68,117 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-
-	if demo, _ := cmd.Flags().GetBool("demo"); demo {
-		loaded, err := loadDemo(ctx, st)
-		if err != nil {
-			return fmt.Errorf("demo data: %w", err)
-		}
-		log.Info("demo data", "incidents_loaded", loaded)
-	}
-
-	addr, _ := cmd.Flags().GetString("addr")
-	listener, err := net.Listen("tcp", addr)
+	srv, listener, err := prepareServer(ctx, cmd, log, st, cfg)
 	if err != nil {
+		st.Close()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           web.New(web.Config{Store: st, Logger: log}),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      2 * time.Minute, // an export of every incident takes a while
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	log.Info("serving", "addr", listener.Addr().String(), "db", st.Path())
+	log.Info("serving", "addr", listener.Addr().String(), "db", st.Path(),
+		"rate_limit", cfg.rateLimit, "rate_burst", cfg.rateBurst)
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(listener) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(listener) }()
 	select {
-	case err := <-served:
+	case err := <-errc:
+		st.Close()
 		return err
 	case <-ctx.Done():
 	}
-	// Stop accepting, let requests in flight finish, then close the database
-	// (the deferred Close) so the WAL is checkpointed.
-	log.Info("shutting down", "grace", shutdownGrace.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Error("shutdown", "error", err.Error())
+	stop() // a second signal now stops the process at once
+	log.Info("shutting down", "reason", context.Cause(ctx).Error(), "grace", cfg.shutdownGrace.String())
+	return shutdown(log, srv, st, cfg.shutdownGrace)
+}
+
+// prepareServer loads the demo data if asked, listens, and builds the
+// HTTP server with its timeouts.
+func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st *store.Store, cfg serveOptions) (*http.Server, net.Listener, error) {
+	if demo, _ := cmd.Flags().GetBool("demo"); demo {
+		loaded, err := loadDemo(ctx, st)
+		if err != nil {
+			return nil, nil, fmt.Errorf("demo data: %w", err)
+		}
+		log.Info("demo data", "incidents_loaded", loaded)
 	}
-	log.Info("stopped")
+	listener, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := &http.Server{
+		Handler: web.New(web.Config{Store: st, Logger: log,
+			RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, TrustedProxies: cfg.trustedProxies}),
+		ReadHeaderTimeout: cfg.readHeaderTimeout,
+		ReadTimeout:       cfg.readTimeout,
+		WriteTimeout:      cfg.writeTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return srv, listener, nil
+}
+
+// shutdown stops accepting, lets requests in flight finish within grace,
+// cuts off those that do not, and closes the database so its WAL is
+// checkpointed and removed.
+func shutdown(log *slog.Logger, srv *http.Server, st *store.Store, grace time.Duration) error {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		// Closing the connections cancels the requests' contexts, which
+		// interrupts their queries, so the database can close.
+		log.Error("requests still running after the grace; cutting them off", "error", err.Error())
+		srv.Close()
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- st.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			log.Error("closing the database", "error", err.Error())
+		}
+	case <-time.After(dbCloseGrace):
+		// Exiting with the database open loses nothing committed: the WAL
+		// is replayed at the next start.
+		log.Error("the database did not close in time; exiting anyway")
+	}
+	log.Info("stopped", "took", time.Since(start).Round(time.Millisecond).String())
 	return nil
+}
+
+// serveOptions are serve's flags, checked.
+type serveOptions struct {
+	addr                                         string
+	rateLimit                                    float64
+	rateBurst                                    int
+	trustedProxies                               []string
+	readHeaderTimeout, readTimeout, writeTimeout time.Duration
+	idleTimeout, shutdownGrace                   time.Duration
+}
+
+func serveConfig(cmd *cobra.Command) (serveOptions, error) {
+	f := cmd.Flags()
+	var o serveOptions
+	o.addr, _ = f.GetString("addr")
+	o.rateLimit, _ = f.GetFloat64("rate-limit")
+	o.rateBurst, _ = f.GetInt("rate-burst")
+	o.trustedProxies, _ = f.GetStringSlice("trusted-proxies")
+	o.readHeaderTimeout, _ = f.GetDuration("read-header-timeout")
+	o.readTimeout, _ = f.GetDuration("read-timeout")
+	o.writeTimeout, _ = f.GetDuration("write-timeout")
+	o.idleTimeout, _ = f.GetDuration("idle-timeout")
+	o.shutdownGrace, _ = f.GetDuration("shutdown-grace")
+	switch {
+	case o.rateLimit < 0:
+		return o, errors.New("--rate-limit must be 0 (no limit) or more")
+	case o.rateLimit > 0 && o.rateBurst < 1:
+		return o, errors.New("--rate-burst must be at least 1")
+	case o.readHeaderTimeout <= 0 || o.readTimeout <= 0 || o.writeTimeout <= 0 || o.idleTimeout <= 0:
+		return o, errors.New("the timeouts must be positive durations, like 5s or 2m")
+	case o.shutdownGrace <= 0:
+		return o, errors.New("--shutdown-grace must be a positive duration")
+	}
+	if err := web.CheckTrustedProxies(o.trustedProxies); err != nil {
+		return o, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	return o, nil
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // importBatch is how many files go in one transaction.
-const importBatch = 500
+const importBatch = 1000
 
 // Importer is what importing needs from storage.
 type Importer interface {

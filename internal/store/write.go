@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -192,8 +193,33 @@ func ensureServices(tx *gorm.DB, incs []*incident.Incident) error {
 			rows = append(rows, serviceRow{Key: inc.ServiceKey, Name: inc.Service, CreatedAt: inc.CreatedAt.Unix()})
 		}
 	}
-	// The first spelling seen stays the display name.
-	return createRows(tx.Clauses(clause.OnConflict{DoNothing: true}), rows)
+	// The first spelling seen stays the display name, and the incidents
+	// take it, so that what a write answers is what a read will show.
+	if err := createRows(tx.Clauses(clause.OnConflict{DoNothing: true}), rows); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(seen))
+	for key := range seen {
+		keys = append(keys, key)
+	}
+	var stored []serviceRow
+	for part := range slices.Chunk(keys, batchRows) {
+		var chunk []serviceRow
+		if err := tx.Select("key", "name").Where("key IN ?", part).Find(&chunk).Error; err != nil {
+			return err
+		}
+		stored = append(stored, chunk...)
+	}
+	names := make(map[string]string, len(stored))
+	for _, r := range stored {
+		names[r.Key] = r.Name
+	}
+	for _, inc := range incs {
+		if name, ok := names[inc.ServiceKey]; ok {
+			inc.Service = name
+		}
+	}
+	return nil
 }
 
 func insertChildren(tx *gorm.DB, c *children) error {

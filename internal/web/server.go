@@ -18,6 +18,7 @@ type Store interface {
 	ServiceStore
 	CategoryStore
 	PostmortemStore
+	StatsStore
 	Ping(ctx context.Context) error
 }
 
@@ -25,6 +26,14 @@ type Store interface {
 type Config struct {
 	Store  Store
 	Logger *slog.Logger
+	// RateLimit is how many API requests a second one client (IP address)
+	// may make on average, RateBurst how many at once; 0 means no limit.
+	// `aftermath serve` uses DefaultRateLimit and DefaultRateBurst.
+	RateLimit float64
+	RateBurst int
+	// TrustedProxies are the IP addresses or CIDR ranges whose
+	// X-Forwarded-For header names the client; none by default.
+	TrustedProxies []string
 }
 
 // Server routes HTTP requests to handlers.
@@ -45,7 +54,9 @@ func New(cfg Config) *Server {
 	r := s.router
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(withRequestID(cfg.Logger), logRequests, recoverPanics, securityHeaders)
+	metrics := newMetrics(cfg.Store)
+	trustProxies(r, cfg.TrustedProxies, cfg.Logger)
+	r.Use(withRequestID(cfg.Logger), logRequests, metrics.observe, recoverPanics, securityHeaders)
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, incident.Errorf(incident.ENOTFOUND, "There is nothing at %s.", c.Request.URL.Path))
 	})
@@ -58,8 +69,9 @@ func New(cfg Config) *Server {
 	r.StaticFS("/static", staticFiles())
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", metrics.handler(cfg.Logger))
 
-	api := r.Group("/api/v1", limitBody)
+	api := r.Group("/api/v1", newRateLimiter(cfg.RateLimit, cfg.RateBurst, metrics).middleware, limitBody)
 	api.POST("/incidents", s.createIncident)
 	api.GET("/incidents", s.listIncidents)
 	api.GET("/incidents/:id", s.getIncident)
@@ -73,6 +85,8 @@ func New(cfg Config) *Server {
 	api.PATCH("/services/:key", s.patchService)
 	api.POST("/import", s.importPostmortem)
 	api.GET("/export.zip", s.exportZip)
+	api.GET("/reports/patterns", s.patternReport)
+	api.GET("/reports/patterns.md", s.patternReportMarkdown)
 	api.GET("/categories", s.listCategories)
 	api.POST("/categories", s.addCategory)
 	return s
