@@ -25,7 +25,7 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().String("db", "aftermath.db", "database: a file path, sqlite://PATH or postgres://…")
 	root.PersistentFlags().String("log-format", "json", "log format: json or text")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand())
+	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand())
 	return root
 }
 

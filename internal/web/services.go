@@ -7,11 +7,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/report"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
-// ServiceStore is what the service handlers need from storage.
+// ServiceStore is what the service handlers need from storage; a
+// service's history is a report over the reader pool.
 type ServiceStore interface {
+	ReportStore
 	ListServices(ctx context.Context) ([]store.ServiceSummary, error)
 	GetService(ctx context.Context, nameOrKey string) (*incident.Service, error)
 	UpdateService(ctx context.Context, nameOrKey string, change incident.ServiceChange) (*incident.Service, error)
@@ -26,13 +29,29 @@ func (s *Server) listServices(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": services})
 }
 
+// getService answers with the service, its relations, and its history:
+// recent incidents, outage types, time to resolve by severity, recurring
+// causes, and everything that depends on it, directly or not.
 func (s *Server) getService(c *gin.Context) {
+	recent, err := recentParam(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
 	svc, err := s.store.GetService(c.Request.Context(), c.Param("key"))
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, svc)
+	history, err := report.History(c.Request.Context(), s.store.Reader(), svc.Key, recent)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, struct {
+		*incident.Service
+		*report.ServiceHistory
+	}{svc, history})
 }
 
 // patchService edits a service's name, dependencies, dependents and

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/report"
+)
+
+// ReportStore gives the report package its read-only connection pool:
+// reports aggregate in SQL rather than through store methods.
+type ReportStore interface {
+	Reader() *gorm.DB
+}
+
+// patternReport answers GET /api/v1/reports/patterns.
+func (s *Server) patternReport(c *gin.Context) {
+	r, err := s.buildReport(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
+
+// patternReportMarkdown answers GET /api/v1/reports/patterns.md: the same
+// report as a review document.
+func (s *Server) patternReportMarkdown(c *gin.Context) {
+	r, err := s.buildReport(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Content-Type", "text/markdown; charset=utf-8")
+	c.Status(http.StatusOK)
+	if err := report.WriteMarkdown(c.Writer, r); err != nil {
+		logger(c).Warn("writing the markdown report", "error", err.Error())
+	}
+}
+
+// buildReport reads the filters (since, until: RFC 3339 or a date; service)
+// and builds the report.
+func (s *Server) buildReport(c *gin.Context) (*report.Report, error) {
+	errs := incident.FieldErrors{}
+	params := report.Params{
+		Since:   parseTimeParam(c, "since", errs),
+		Until:   parseTimeParam(c, "until", errs),
+		Service: c.Query("service"),
+		Now:     time.Now(),
+	}
+	if err := badParams(errs); err != nil {
+		return nil, err
+	}
+	return report.Build(c.Request.Context(), s.store.Reader(), params)
+}
+
+// recentParam reads ?recent, how many recent incidents a service history
+// lists (1 to 100; default report.DefaultRecent).
+func recentParam(c *gin.Context) (int, error) {
+	raw := c.Query("recent")
+	if raw == "" {
+		return report.DefaultRecent, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > 100 {
+		return 0, badParams(incident.FieldErrors{"recent": "must be a number from 1 to 100"})
+	}
+	return n, nil
+}
