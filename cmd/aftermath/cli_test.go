@@ -192,3 +192,42 @@ func TestImportAndExportCommands(t *testing.T) {
 		t.Fatalf("import: %v\n%s", err, text)
 	}
 }
+
+func TestReportCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	ctx := context.Background()
+	if _, err := run(t, ctx, "seed", "--synthetic", "60", "--db", db, "--anchor", "2026-06-01"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, ctx, "report", "--db", db, "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Incidents  int `json:"incidents"`
+		BySeverity []struct {
+			Key   string `json:"key"`
+			Count int    `json:"count"`
+		} `json:"by_severity"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %.300s", err, out)
+	}
+	sum := 0
+	for _, s := range rep.BySeverity {
+		sum += s.Count
+	}
+	if rep.Incidents != 60 || sum != 60 {
+		t.Fatalf("report counts %d incidents, %d by severity", rep.Incidents, sum)
+	}
+	md, err := run(t, ctx, "report", "--db", db, "--since", "2026-01-01")
+	if err != nil || !strings.HasPrefix(md, "# ") || !strings.Contains(md, "|") {
+		t.Fatalf("markdown report: %v\n%.300s", err, md)
+	}
+	if _, err := run(t, ctx, "report", "--db", db, "--format", "pdf"); err == nil {
+		t.Fatal("--format pdf accepted")
+	}
+	if _, err := run(t, ctx, "report", "--db", db, "--since", "last week"); err == nil {
+		t.Fatal("a bad --since accepted")
+	}
+}
