@@ -26,7 +26,13 @@ import (
 //
 // A goldmark.Markdown is safe for concurrent use.
 var renderer = goldmark.New(
-	goldmark.WithExtensions(extension.GFM), // tables, task lists, strikethrough, linkify
+	// GFM (tables, task lists, strikethrough, linkify), with table cells
+	// aligned by the align attribute: goldmark's default is an inline style,
+	// which the pages' Content-Security-Policy forbids.
+	goldmark.WithExtensions(
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough, extension.Linkify, extension.TaskList,
+	),
 	goldmark.WithParserOptions(
 		parser.WithASTTransformers(util.Prioritized(unsafeLinks{}, 0)),
 	),
