@@ -32,8 +32,12 @@ func withServiceName(db *gorm.DB) *gorm.DB {
 		Select("incidents.*, services.name AS service_name, " +
 			"incident_texts.summary, incident_texts.description, incident_texts.impact_description, " +
 			"incident_texts.went_well, incident_texts.went_wrong, incident_texts.got_lucky").
-		Joins("JOIN services ON services.key = incidents.service_key").
-		Joins("JOIN incident_texts ON incident_texts.incident_id = incidents.id")
+		// LEFT JOINs (every incident has both rows) keep incidents the outer
+		// loop, so a page walks the incidents_sort index and stops early;
+		// with inner joins the planner may scan services first and sort
+		// every incident.
+		Joins("LEFT JOIN services ON services.key = incidents.service_key").
+		Joins("LEFT JOIN incident_texts ON incident_texts.incident_id = incidents.id")
 }
 
 // hydrate turns rows into incidents, loading each child table once for all
