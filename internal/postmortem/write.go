@@ -199,15 +199,24 @@ func needsEscapes(s string) bool {
 }
 
 // literalBlockSafe reports whether multi-line s reads back unchanged from a
-// literal block: it has some visible text, and no line ends in a space or a
-// tab (which the YAML library would mangle or refuse to read back).
+// literal block: it has some visible text, no line ends in a space or a tab,
+// and the first non-empty line does not start with a tab (the block's
+// indentation is read from that line, and YAML forbids tabs there); the YAML
+// library would mangle or refuse to read back any of these.
 func literalBlockSafe(s string) bool {
 	if strings.TrimSpace(s) == "" {
 		return false
 	}
+	firstText := true
 	for line := range strings.SplitSeq(s, "\n") {
 		if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
 			return false
+		}
+		if firstText && line != "" {
+			if strings.HasPrefix(line, "\t") {
+				return false
+			}
+			firstText = false
 		}
 	}
 	return true
