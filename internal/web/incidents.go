@@ -42,17 +42,21 @@ func (s *Server) createIncident(c *gin.Context) {
 }
 
 func (s *Server) getIncident(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	inc, err := s.store.GetIncident(c.Request.Context(), id)
+	inc, err := s.incidentAt(c)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, inc)
+}
+
+// incidentAt loads the incident that the :id path parameter names.
+func (s *Server) incidentAt(c *gin.Context) (*incident.Incident, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.GetIncident(c.Request.Context(), id)
 }
 
 func (s *Server) listIncidents(c *gin.Context) {

@@ -25,12 +25,7 @@ const markdownType = "text/markdown; charset=utf-8"
 
 // getPostmortem answers one incident as its markdown post-mortem.
 func (s *Server) getPostmortem(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	inc, err := s.store.GetIncident(c.Request.Context(), id)
+	inc, err := s.incidentAt(c)
 	if err != nil {
 		writeError(c, err)
 		return
