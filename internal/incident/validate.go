@@ -256,9 +256,13 @@ func category(errs FieldErrors, v Vocabulary, kind VocabularyKind, field, slug s
 
 func enum[T ~string](errs FieldErrors, field string, value T, allowed []T) {
 	if !slices.Contains(allowed, value) {
-		errs.Add(field, oneOf(enumStrings(allowed)))
+		errs.Add(field, MustBeOneOf(allowed))
 	}
 }
+
+// MustBeOneOf is the message for a value outside an enumeration, such as
+// "must be one of SEV1, SEV2, SEV3, SEV4".
+func MustBeOneOf[T ~string](allowed []T) string { return oneOf(enumStrings(allowed)) }
 
 func enumStrings[T ~string](values []T) []string {
 	out := make([]string, len(values))

@@ -42,13 +42,6 @@ func listFilter(c *gin.Context) (store.Filter, error) {
 
 func checkEnum[T ~string](errs incident.FieldErrors, name string, value T, allowed []T) {
 	if value != "" && !slices.Contains(allowed, value) {
-		list := ""
-		for i, a := range allowed {
-			if i > 0 {
-				list += ", "
-			}
-			list += string(a)
-		}
-		errs.Add(name, "must be one of "+list)
+		errs.Add(name, incident.MustBeOneOf(allowed))
 	}
 }
