@@ -136,10 +136,18 @@ func (s *Store) findImportMatches(ctx context.Context, tx *gorm.DB, incs []*inci
 			}
 		}
 		var rows []incidentRow
-		err := tx.Select("id", "external_id", "created_at").
-			Where("external_id IN ? OR id IN ?", nonEmpty(externalIDs), nonEmptyIDs(ids)).
-			Find(&rows).Error
-		if err != nil {
+		query := tx.Select("id", "external_id", "created_at")
+		switch {
+		case len(externalIDs) > 0 && len(ids) > 0:
+			query = query.Where("external_id IN ? OR id IN ?", externalIDs, ids)
+		case len(externalIDs) > 0:
+			query = query.Where("external_id IN ?", externalIDs)
+		case len(ids) > 0:
+			query = query.Where("id IN ?", ids)
+		default:
+			continue // nothing in this chunk can match a stored incident
+		}
+		if err := query.Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
@@ -203,19 +211,4 @@ func sameContent(inc, stored *incident.Incident) bool {
 	probe.CreatedAt, probe.UpdatedAt = stored.CreatedAt, stored.UpdatedAt
 	probe.Service = stored.Service
 	return reflect.DeepEqual(&probe, stored)
-}
-
-// SQL "IN ()" is not valid; an impossible value stands in for an empty list.
-func nonEmpty(list []string) []string {
-	if len(list) == 0 {
-		return []string{"\x00"}
-	}
-	return list
-}
-
-func nonEmptyIDs(list []int64) []int64 {
-	if len(list) == 0 {
-		return []int64{-1}
-	}
-	return list
 }
