@@ -1,11 +1,52 @@
 // Package examples holds the example incidents that `aftermath serve --demo`
-// loads and the README walks through. They are embedded in the binary.
+// loads, the README walks through and the tests build on. They are embedded
+// in the binary.
 package examples
 
-import "embed"
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
 
-// Files holds the example post-mortems as API JSON (*.json) and markdown
-// (*.md).
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+// Files holds the example post-mortems as API JSON (*.json).
 //
 //go:embed *.json
 var Files embed.FS
+
+// LinktreeFile is the incident the design started from: the Linktree
+// payment outage.
+const LinktreeFile = "linktree-payment-outage.json"
+
+// Incident decodes one example, as a client would send it to the API.
+func Incident(name string) (*incident.Incident, error) {
+	data, err := fs.ReadFile(Files, name)
+	if err != nil {
+		return nil, err
+	}
+	var inc incident.Incident
+	if err := json.Unmarshal(data, &inc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &inc, nil
+}
+
+// Incidents decodes every example.
+func Incidents() ([]*incident.Incident, error) {
+	names, err := fs.Glob(Files, "*.json")
+	if err != nil {
+		return nil, err
+	}
+	incs := make([]*incident.Incident, 0, len(names))
+	for _, name := range names {
+		inc, err := Incident(name)
+		if err != nil {
+			return nil, err
+		}
+		incs = append(incs, inc)
+	}
+	return incs, nil
+}

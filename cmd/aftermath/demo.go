@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/examples"
-	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
@@ -26,25 +22,15 @@ func loadDemo(ctx context.Context, st *store.Store) (int, error) {
 	if err != nil || page.Total > 0 {
 		return 0, err
 	}
-	names, err := fs.Glob(examples.Files, "*.json")
+	incs, err := examples.Incidents()
 	if err != nil {
 		return 0, err
 	}
-	var incs []*incident.Incident
 	anchor := time.Now().UTC()
-	for _, name := range names {
-		data, err := fs.ReadFile(examples.Files, name)
-		if err != nil {
-			return 0, err
-		}
-		var inc incident.Incident
-		if err := json.Unmarshal(data, &inc); err != nil {
-			return 0, fmt.Errorf("%s: %w", name, err)
-		}
+	for _, inc := range incs {
 		if inc.StartedAt != nil && inc.StartedAt.Before(anchor) {
 			anchor = *inc.StartedAt
 		}
-		incs = append(incs, &inc)
 	}
 	if err := st.DefineServices(ctx, seed.Services()); err != nil {
 		return 0, err

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,30 +16,8 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
-
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func linktree(t testing.TB) *incident.Incident {
-	t.Helper()
-	data, err := os.ReadFile("../../examples/linktree-payment-outage.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var inc incident.Incident
-	if err := json.Unmarshal(data, &inc); err != nil {
-		t.Fatal(err)
-	}
-	return &inc
-}
 
 // readDir returns every file in dir by name.
 func readDir(t testing.TB, dir string) map[string][]byte {
@@ -82,7 +59,7 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := openStore(t)
+	dst := storetest.Open(t)
 	sum, err := archive.ImportPaths(ctx, dst, []string{first})
 	if err != nil || sum.Failed != 0 || sum.Created != n {
 		t.Fatalf("import: %+v %v", sum, err)
@@ -102,8 +79,8 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 }
 
 func TestLinktreeRoundTrip(t *testing.T) {
-	src := openStore(t)
-	if err := src.CreateIncident(context.Background(), linktree(t)); err != nil {
+	src := storetest.Open(t)
+	if err := src.CreateIncident(context.Background(), storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
 	}
 	files := roundTrip(t, src)
@@ -119,7 +96,7 @@ func TestLinktreeRoundTrip(t *testing.T) {
 
 // TestSyntheticRoundTrip uses generated incidents, which set every field.
 func TestSyntheticRoundTrip(t *testing.T) {
-	src := openStore(t)
+	src := storetest.Open(t)
 	gen := seed.NewGenerator(3, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	var incs []*incident.Incident
 	for range 300 {
@@ -127,7 +104,7 @@ func TestSyntheticRoundTrip(t *testing.T) {
 		incs = append(incs, &inc)
 	}
 	// Hostile and awkward text, an unknown front-matter key, no timestamps.
-	odd := linktree(t)
+	odd := storetest.Linktree(t)
 	odd.Title = "Ünïcödé | *stars* _under_ `code` # hash > quote [link](x) --- ---"
 	odd.Summary = "line one\n\n---\nline three with trailing spaces   \n\ttabbed"
 	odd.Description = "---\nnot: front matter\n---\n<!-- aftermath:description -->\n# Heading"
@@ -152,7 +129,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("AFTERMATH_CORPUS=%s holds no *.md files (%v)", dir, err)
 	}
-	src := openStore(t)
+	src := storetest.Open(t)
 	sum, err := archive.ImportPaths(context.Background(), src, []string{dir})
 	if err != nil {
 		t.Fatal(err)
@@ -176,8 +153,8 @@ func TestCorpusRoundTrip(t *testing.T) {
 
 func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 	dir := t.TempDir()
-	src := openStore(t)
-	if err := src.CreateIncident(context.Background(), linktree(t)); err != nil {
+	src := storetest.Open(t)
+	if err := src.CreateIncident(context.Background(), storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := archive.ExportDir(context.Background(), src, store.Filter{}, dir); err != nil {
@@ -193,7 +170,7 @@ func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 	write("notes.txt", "not markdown, not read")
 	missing := filepath.Join(dir, "missing.md")
 
-	dst := openStore(t)
+	dst := storetest.Open(t)
 	sum, err := archive.ImportPaths(context.Background(), dst, []string{dir, missing})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +191,7 @@ func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 }
 
 func TestZipHoldsTheSameFilesAsTheFolder(t *testing.T) {
-	src := openStore(t)
+	src := storetest.Open(t)
 	gen := seed.NewGenerator(11, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	var incs []*incident.Incident
 	for range 40 {

@@ -1,26 +1,21 @@
 package incident_test
 
 import (
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/examples"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
 func example(t *testing.T) incident.Incident {
 	t.Helper()
-	data, err := os.ReadFile("../../examples/linktree-payment-outage.json")
+	inc, err := examples.Incident(examples.LinktreeFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var inc incident.Incident
-	if err := json.Unmarshal(data, &inc); err != nil {
-		t.Fatal(err)
-	}
-	return inc
+	return *inc
 }
 
 func at(s string) *time.Time {

@@ -1,15 +1,14 @@
 package postmortem
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/examples"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
@@ -20,14 +19,11 @@ var examplesDir = filepath.Join("..", "..", "examples")
 // from the API JSON, given an ID, a version and fixed times, and normalized.
 func linktree(t testing.TB) *incident.Incident {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(examplesDir, "linktree-payment-outage.json"))
+	example, err := examples.Incident(examples.LinktreeFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var inc incident.Incident
-	if err := json.Unmarshal(data, &inc); err != nil {
-		t.Fatal(err)
-	}
+	inc := *example
 	inc.ID = 1
 	inc.Version = 1
 	inc.CreatedAt = time.Date(2025, 3, 17, 9, 30, 0, 0, time.UTC)

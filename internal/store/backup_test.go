@@ -13,6 +13,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // TestBackupWhileWriting takes a backup while four writers file incidents
@@ -22,7 +23,7 @@ import (
 // there is one writer), and holding each of them whole, with every child
 // row and its search entry.
 func TestBackupWhileWriting(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
 
 	var mu sync.Mutex
@@ -38,7 +39,7 @@ func TestBackupWhileWriting(t *testing.T) {
 					return
 				default:
 				}
-				inc := linktree(t)
+				inc := storetest.Linktree(t)
 				inc.Title = fmt.Sprintf("backup probe w%dn%d", w, i)
 				inc.Tags = inc.Tags[:0]
 				for k := range i % 4 { // child lists of varying length
@@ -125,9 +126,9 @@ func TestBackupWhileWriting(t *testing.T) {
 }
 
 func TestBackupRefusesToOverwrite(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
-	if err := s.CreateIncident(ctx, linktree(t)); err != nil {
+	if err := s.CreateIncident(ctx, storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
 	}
 	dest := filepath.Join(t.TempDir(), "b.db")
@@ -160,8 +161,8 @@ func TestBackupByDSN(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
 		t.Fatal("backing up a missing database created it")
 	}
-	s := openStore(t)
-	inc := linktree(t)
+	s := storetest.Open(t)
+	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +182,10 @@ func TestBackupByDSN(t *testing.T) {
 }
 
 func TestIncidentsByStatus(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
 	for _, st := range []incident.Status{incident.StatusResolved, incident.StatusResolved, incident.StatusInvestigating} {
-		inc := linktree(t)
+		inc := storetest.Linktree(t)
 		inc.Status = st
 		if st != incident.StatusResolved {
 			inc.ResolvedAt = nil

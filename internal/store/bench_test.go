@@ -5,14 +5,15 @@ import (
 	"testing"
 
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // BenchmarkCreateIncident files the Linktree incident, one transaction each.
 func BenchmarkCreateIncident(b *testing.B) {
-	s := openStore(b)
+	s := storetest.Open(b)
 	ctx := context.Background()
 	for b.Loop() {
-		if err := s.CreateIncident(ctx, linktree(b)); err != nil {
+		if err := s.CreateIncident(ctx, storetest.Linktree(b)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -21,12 +22,12 @@ func BenchmarkCreateIncident(b *testing.B) {
 // BenchmarkCreateIncidentParallel files from many goroutines at once: they
 // queue for the one writer connection.
 func BenchmarkCreateIncidentParallel(b *testing.B) {
-	s := openStore(b)
+	s := storetest.Open(b)
 	ctx := context.Background()
 	b.SetParallelism(4)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := s.CreateIncident(ctx, linktree(b)); err != nil {
+			if err := s.CreateIncident(ctx, storetest.Linktree(b)); err != nil {
 				b.Error(err)
 				return
 			}
@@ -36,9 +37,9 @@ func BenchmarkCreateIncidentParallel(b *testing.B) {
 
 // BenchmarkGetIncident reads one incident with all its child lists.
 func BenchmarkGetIncident(b *testing.B) {
-	s := openStore(b)
+	s := storetest.Open(b)
 	ctx := context.Background()
-	inc := linktree(b)
+	inc := storetest.Linktree(b)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		b.Fatal(err)
 	}
@@ -51,10 +52,10 @@ func BenchmarkGetIncident(b *testing.B) {
 
 // BenchmarkListSearch runs a full-text list query over 500 incidents.
 func BenchmarkListSearch(b *testing.B) {
-	s := openStore(b)
+	s := storetest.Open(b)
 	ctx := context.Background()
 	for range 500 {
-		if err := s.CreateIncident(ctx, linktree(b)); err != nil {
+		if err := s.CreateIncident(ctx, storetest.Linktree(b)); err != nil {
 			b.Fatal(err)
 		}
 	}

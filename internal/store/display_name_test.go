@@ -3,19 +3,21 @@ package store_test
 import (
 	"context"
 	"testing"
+
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // TestWritesAnswerTheServiceDisplayName: a write answers the incident as a
 // read will show it, with the first spelling of its service.
 func TestWritesAnswerTheServiceDisplayName(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
-	first := linktree(t)
+	first := storetest.Linktree(t)
 	first.Service = "Travis CI"
 	if err := s.CreateIncident(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	second := linktree(t)
+	second := storetest.Linktree(t)
 	second.Service = "travis-ci"
 	if err := s.CreateIncident(ctx, second); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -13,37 +12,13 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
-// openStore gives each test a fresh database file in its temp dir.
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-// linktree decodes the example incident filed by the README walk-through.
-func linktree(t testing.TB) *incident.Incident {
-	t.Helper()
-	data, err := os.ReadFile("../../examples/linktree-payment-outage.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var inc incident.Incident
-	if err := json.Unmarshal(data, &inc); err != nil {
-		t.Fatal(err)
-	}
-	return &inc
-}
-
 func TestCreateAndGetRoundTrip(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
-	inc := linktree(t)
+	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +37,7 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 }
 
 func TestMigrationSeedsTheDefaultVocabulary(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	got, err := s.Vocabulary(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +55,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inc := linktree(t)
+	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +85,7 @@ func TestOpenRefusesUnknownDatabases(t *testing.T) {
 // TestConcurrentWritersNeverSeeLocked runs eight writers and four readers
 // at once; with one writer connection and BEGIN IMMEDIATE, no call may fail.
 func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
 	const writers, perWriter = 8, 25
 	var wg sync.WaitGroup
@@ -138,7 +113,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 		go func() {
 			defer writes.Done()
 			for i := range perWriter {
-				inc := linktree(t)
+				inc := storetest.Linktree(t)
 				inc.Title = fmt.Sprintf("writer %d incident %d", w, i)
 				if err := s.CreateIncident(ctx, inc); err != nil {
 					errs <- err
@@ -168,9 +143,9 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 }
 
 func TestSearchFollowsUpdatesAndDeletes(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
-	inc := linktree(t)
+	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
 	}
@@ -203,15 +178,15 @@ func TestSearchFollowsUpdatesAndDeletes(t *testing.T) {
 }
 
 func TestImportIncidents(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
 
-	first := linktree(t)
+	first := storetest.Linktree(t)
 	first.ExternalID = "ext-1"
 	first.Severity = "" // imported history may lack it
-	invalid := linktree(t)
+	invalid := storetest.Linktree(t)
 	invalid.Title = ""
-	withID := linktree(t)
+	withID := storetest.Linktree(t)
 	withID.ID = 77
 	withID.Version = 3
 	withID.CreatedAt = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -236,7 +211,7 @@ func TestImportIncidents(t *testing.T) {
 	}
 
 	// The same files again change nothing; a changed one is updated in place.
-	again := linktree(t)
+	again := storetest.Linktree(t)
 	again.ExternalID = "ext-1"
 	again.Severity = ""
 	same := *got
@@ -247,7 +222,7 @@ func TestImportIncidents(t *testing.T) {
 	if !slices.Equal(outcomes, []store.ImportOutcome{store.ImportUnchanged, store.ImportUnchanged}) {
 		t.Fatalf("re-import outcomes %v", outcomes)
 	}
-	changed := linktree(t)
+	changed := storetest.Linktree(t)
 	changed.ExternalID = "ext-1"
 	changed.Title = "Renamed"
 	outcomes, _, err = s.ImportIncidents(ctx, []*incident.Incident{changed})
@@ -259,7 +234,7 @@ func TestImportIncidents(t *testing.T) {
 	}
 
 	// An id from elsewhere that collides with an unrelated incident gets a new id.
-	stranger := linktree(t)
+	stranger := storetest.Linktree(t)
 	stranger.ID = 77
 	stranger.CreatedAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	outcomes, _, err = s.ImportIncidents(ctx, []*incident.Incident{stranger})
@@ -273,9 +248,9 @@ func TestImportIncidents(t *testing.T) {
 }
 
 func TestDefineServices(t *testing.T) {
-	s := openStore(t)
+	s := storetest.Open(t)
 	ctx := context.Background()
-	inc := linktree(t)
+	inc := storetest.Linktree(t)
 	inc.Service = "Payments API" // exists first under this spelling
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
