@@ -22,17 +22,7 @@ const batchRows = 500
 // incident, its child lists and its search entry in one transaction. On
 // success inc carries its id, version and times.
 func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) error {
-	vocab, err := s.Vocabulary(ctx)
-	if err != nil {
-		return err
-	}
-	s.prepareNew(inc)
-	if err := inc.ValidateFiled(vocab); err != nil {
-		return err
-	}
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return insertIncidents(tx, []*incident.Incident{inc})
-	})
+	return s.CreateIncidents(ctx, []*incident.Incident{inc})
 }
 
 // UpdateIncident replaces the stored incident inc.ID with inc, provided the
