@@ -79,3 +79,22 @@ func slug(text string, max int) string {
 	}
 	return s
 }
+
+// IDFromFileName returns the ID part of a name FileName made, if the name
+// has one. It is a hint, not a reading of the file: a title slug may end in
+// a number too. Importers use it to read an export back in id order.
+func IDFromFileName(name string) (int64, bool) {
+	stem, ok := strings.CutSuffix(name, ".md")
+	if !ok {
+		return 0, false
+	}
+	dash := strings.LastIndexByte(stem, '-')
+	if dash < 0 {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(stem[dash+1:], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, false
+	}
+	return id, true
+}

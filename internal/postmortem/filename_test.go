@@ -49,3 +49,28 @@ func TestFileNameIsBoundedASCII(t *testing.T) {
 		t.Errorf("%q has empty words", got)
 	}
 }
+
+func TestIDFromFileName(t *testing.T) {
+	tests := []struct {
+		name string
+		id   int64
+		ok   bool
+	}{
+		{"2025-03-14-linktree-payment-processing-outage-1.md", 1, true},
+		{FileName(&incident.Incident{ID: 9001, Service: "S", Title: "T"}), 9001, true},
+		{"undated-5.md", 5, true},
+		{"undated-s-t.md", 0, false},
+		{"2017-01-31-gitlab.md", 0, false},
+		{"notes-0.md", 0, false},
+		{"notes--3.md", 3, true}, // "-3" is the id part; the dash before it is the separator
+		{"report-12.txt", 0, false},
+		{"12.md", 0, false},
+		{"x-99999999999999999999.md", 0, false},
+	}
+	for _, tt := range tests {
+		id, ok := IDFromFileName(tt.name)
+		if id != tt.id || ok != tt.ok {
+			t.Errorf("IDFromFileName(%q) = %d, %v; want %d, %v", tt.name, id, ok, tt.id, tt.ok)
+		}
+	}
+}
