@@ -49,15 +49,17 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	plan := f.plan()
 	db := s.reader.WithContext(ctx)
-	query, err := f.apply(db.Model(&incidentRow{}))
-	if err != nil {
-		return nil, err
-	}
 	page := &Page{Items: []incident.Incident{}}
-	if err := query.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+	if page.Total, err = plan.count(db); err != nil {
 		return nil, err
 	}
+	// Walking the sort order reads about limit × (all incidents) / total
+	// rows before the page is full; looking up every match and sorting
+	// them reads total rows. SQLite cannot tell which is fewer, but the
+	// total says: many matches are probed while walking, few looked up.
+	query := plan.apply(db.Model(&incidentRow{}), page.Total > probeAbove)
 	if f.Cursor != "" {
 		sortAt, id, err := decodeCursor(f.Cursor)
 		if err != nil {
@@ -82,40 +84,97 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 	return page, err
 }
 
-// apply adds the filter's conditions (not the cursor) to a query on incidents.
-func (f Filter) apply(q *gorm.DB) (*gorm.DB, error) {
+// probeAbove is the number of matches beyond which a list walks the sort
+// order and probes the matching ids, rather than looking each match up.
+const probeAbove = 1000
+
+// filterPlan is a Filter as SQL conditions on incidents.
+type filterPlan struct {
+	columns []condition // on the incidents table's own columns
+	// idSets are queries yielding the ids of matching incidents from
+	// another table (tags, outage types, full text), each id once.
+	idSets  []condition
+	nothing bool // no incident can match: a search with no words
+}
+
+type condition struct {
+	sql  string
+	args []any
+}
+
+func (f Filter) plan() filterPlan {
+	var p filterPlan
+	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql, []any{arg}}) }
+	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql, []any{arg}}) }
 	if f.Service != "" {
-		q = q.Where("incidents.service_key = ?", incident.ServiceKey(f.Service))
+		column("incidents.service_key = ?", incident.ServiceKey(f.Service))
 	}
 	if f.Severity != "" {
-		q = q.Where("incidents.severity = ?", f.Severity)
+		column("incidents.severity = ?", f.Severity)
 	}
 	if f.Status != "" {
-		q = q.Where("incidents.status = ?", f.Status)
+		column("incidents.status = ?", f.Status)
 	}
 	if f.CauseCategory != "" {
-		q = q.Where("incidents.cause_category = ?", f.CauseCategory)
-	}
-	if f.OutageType != "" {
-		q = q.Where("incidents.id IN (SELECT incident_id FROM incident_outage_types WHERE outage_type = ?)", f.OutageType)
-	}
-	if f.Tag != "" {
-		q = q.Where("incidents.id IN (SELECT incident_id FROM incident_tags WHERE tag = ?)", f.Tag)
+		column("incidents.cause_category = ?", f.CauseCategory)
 	}
 	if f.Since != nil {
-		q = q.Where("incidents.started_at >= ?", f.Since.Unix())
+		column("incidents.started_at >= ?", f.Since.Unix())
 	}
 	if f.Until != nil {
-		q = q.Where("incidents.started_at < ?", f.Until.Unix())
+		column("incidents.started_at < ?", f.Until.Unix())
+	}
+	if f.OutageType != "" {
+		idSet("SELECT incident_id FROM incident_outage_types WHERE outage_type = ?", f.OutageType)
+	}
+	if f.Tag != "" {
+		idSet("SELECT incident_id FROM incident_tags WHERE tag = ?", f.Tag)
 	}
 	if strings.TrimSpace(f.Query) != "" {
-		match := matchQuery(f.Query)
-		if match == "" {
-			return q.Where("1 = 0"), nil // nothing searchable was typed: nothing matches
+		if match := matchQuery(f.Query); match != "" {
+			idSet("SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?", match)
+		} else {
+			p.nothing = true
 		}
-		q = q.Where("incidents.id IN (SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?)", match)
 	}
-	return q, nil
+	return p
+}
+
+// apply adds the conditions to a query on incidents. With probe, an id set
+// is tested per row ("+" keeps SQLite from driving the query by it);
+// without, the query starts from the set's ids.
+func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
+	if p.nothing {
+		return q.Where("1 = 0")
+	}
+	for _, c := range p.columns {
+		q = q.Where(c.sql, c.args...)
+	}
+	in := "incidents.id IN (%s)"
+	if probe {
+		in = "+incidents.id IN (%s)"
+	}
+	for _, c := range p.idSets {
+		q = q.Where(fmt.Sprintf(in, c.sql), c.args...)
+	}
+	return q
+}
+
+// count counts the matching incidents. A lone id set is counted from its
+// own table: every id in it is a stored incident (foreign keys, and the
+// store keeps the search index in step), so no row need be looked up.
+func (p filterPlan) count(db *gorm.DB) (int64, error) {
+	var n int64
+	switch {
+	case p.nothing:
+		return 0, nil
+	case len(p.columns) == 0 && len(p.idSets) == 1:
+		c := p.idSets[0]
+		err := db.Raw("SELECT count(*) FROM ("+c.sql+")", c.args...).Scan(&n).Error
+		return n, err
+	}
+	err := p.apply(db.Model(&incidentRow{}), false).Count(&n).Error
+	return n, err
 }
 
 func checkLimit(limit int) (int, error) {
