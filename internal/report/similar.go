@@ -3,8 +3,10 @@ package report
 import (
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Near-identical descriptions are those whose token sets have a Jaccard
@@ -83,62 +85,63 @@ type similarGroup struct {
 // So anchors are indexed by MinHash bands (locality-sensitive hashing): a
 // record is compared only with anchors that share a band with it, which
 // are those likely to be near-identical, and checks at most maxChecks of
-// them exactly. The service is part of each band key, which blocks the
-// search by service: a description that recurs on one service is what a
-// review acts on, and the blocks keep the candidate lists short when many
-// services share boilerplate. Work is linear in the number of distinct
-// texts, and services are independent, so they are split between two
-// goroutines.
+// them exactly. Each service is a block of its own, clustered apart with
+// an index of its own: a description that recurs on one service is what a
+// review acts on, blocks keep the candidate lists short when many services
+// share boilerplate, and a block's index is small enough to stay in the
+// CPU's caches, where one index over every service missed them at every
+// step. Work is linear in the number of distinct texts, and the blocks are
+// shared among as many goroutines as there are cores.
 func clusterSimilar(records []textRecord, arena []uint32, wordHashes []uint64) []similarGroup {
-	// Two halves of the services with about as many texts each.
-	perService := map[uint32]int{}
-	for _, r := range records {
-		perService[r.service]++
-	}
-	services := slices.Collect(maps.Keys(perService))
-	slices.SortFunc(services, func(a, b uint32) int { return perService[b] - perService[a] })
-	var sizes [2]int
-	half := map[uint32]int{}
-	for _, s := range services {
-		k := 0
-		if sizes[1] < sizes[0] {
-			k = 1
-		}
-		half[s], sizes[k] = k, sizes[k]+perService[s]
-	}
-	var parts [2][]int
+	byService := map[uint32][]int{}
 	for r, rec := range records {
-		parts[half[rec.service]] = append(parts[half[rec.service]], r)
+		byService[rec.service] = append(byService[rec.service], r)
 	}
-
-	var groups [2][]similarGroup
+	blocks := slices.Collect(maps.Values(byService))
+	// Largest first, so that the last block a worker takes is small.
+	slices.SortFunc(blocks, func(a, b []int) int { return len(b) - len(a) })
+	found := make([][]similarGroup, len(blocks))
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for k := range parts {
-		wg.Go(func() { groups[k] = clusterBlock(records, parts[k], arena, wordHashes) })
+	for range min(runtime.GOMAXPROCS(0), len(blocks)) {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(blocks) {
+					return
+				}
+				found[k] = clusterBlock(records, blocks[k], arena, wordHashes)
+			}
+		})
 	}
 	wg.Wait()
-	all := append(groups[0], groups[1]...)
+	all := slices.Concat(found...)
 	slices.SortFunc(all, func(a, b similarGroup) int { return a.anchor - b.anchor })
 	return all
 }
 
-// clusterBlock clusters the records at the given indexes (chronological)
-// and returns the groups of more than one record; most texts stand alone,
-// and they cost no group of their own.
+// meeting is what a group's anchor has in common with the record being
+// placed: one struct, so that a candidate costs one cache miss, not two.
+type meeting struct {
+	record int32 // the record (index + 1) that last met the group
+	shared int32 // bands the anchor shares with it
+}
+
+// clusterBlock clusters the records at the given indexes (one service's,
+// chronological) and returns the groups of more than one record; most
+// texts stand alone, and they cost no group of their own.
 func clusterBlock(records []textRecord, indexes []int, arena []uint32, wordHashes []uint64) []similarGroup {
-	type sameText struct{ from, service uint32 }
 	var (
 		anchorOf  []int      // by group: the anchor's record
 		anchors   [][]uint32 // by group: the anchor's tokens
 		sizes     []int32    // by group: records in it
 		groupOf   = make([]int32, len(indexes))
-		textGroup = make(map[sameText]int32, len(indexes))
+		textGroup = make(map[uint32]int32, len(indexes)) // by arena offset: records with the same text share it
 		index     = newBandIndex(len(indexes))
 		inX       = make(tokenSet, len(wordHashes)/64+1)
 		sig       [minhashCount]uint32
 		keys      [bands]uint64
-		met       []int32 // by group: the record (index + 1) that last met it
-		shared    []int32 // by group: bands it shares with that record
+		seen      []meeting // by group
 		cands     []int32
 		tier      []int32
 	)
@@ -148,14 +151,14 @@ func clusterBlock(records []textRecord, indexes []int, arena []uint32, wordHashe
 		if len(x) < minSimilarTokens {
 			continue
 		}
-		same := sameText{records[r].from, records[r].service}
+		same := records[r].from
 		if g, ok := textGroup[same]; ok {
 			groupOf[i] = g
 			sizes[g]++
 			continue
 		}
 		minhash(x, wordHashes, &sig)
-		bandKeys(&sig, &keys, records[r].service)
+		bandKeys(&sig, &keys)
 
 		// Candidates: anchors sharing a band. The more bands an anchor
 		// shares, the more alike it is likely to be, so candidates are
@@ -167,12 +170,13 @@ func clusterBlock(records []textRecord, indexes []int, arena []uint32, wordHashe
 		for _, key := range keys {
 			for e := index.head(key); e >= 0; e = index.entries[e].next {
 				g := index.entries[e].group
-				if met[g] != stamp {
-					met[g], shared[g] = stamp, 0
+				m := &seen[g]
+				if m.record != stamp {
+					m.record, m.shared = stamp, 0
 					cands = append(cands, g)
 				}
-				shared[g]++
-				most = max(most, shared[g])
+				m.shared++
+				most = max(most, m.shared)
 			}
 		}
 		joined, checks := int32(-1), 0
@@ -180,7 +184,7 @@ func clusterBlock(records []textRecord, indexes []int, arena []uint32, wordHashe
 		for level := most; level > 0 && joined < 0 && checks < maxChecks; level-- {
 			tier = tier[:0]
 			for _, g := range cands {
-				if shared[g] == level {
+				if seen[g].shared == level {
 					tier = append(tier, g)
 				}
 			}
@@ -198,7 +202,7 @@ func clusterBlock(records []textRecord, indexes []int, arena []uint32, wordHashe
 		if joined < 0 {
 			joined = int32(len(anchors))
 			anchorOf, anchors, sizes = append(anchorOf, r), append(anchors, x), append(sizes, 0)
-			met, shared = append(met, stamp), append(shared, 0)
+			seen = append(seen, meeting{record: stamp})
 			for _, key := range keys {
 				index.add(key, joined)
 			}
@@ -256,12 +260,12 @@ func minhash(x []uint32, wordHashes []uint64, sig *[minhashCount]uint32) {
 	}
 }
 
-// bandKeys hashes each band of a signature, with the band's number and the
-// block (service), into one key.
-func bandKeys(sig *[minhashCount]uint32, keys *[bands]uint64, block uint32) {
+// bandKeys hashes each band of a signature, with the band's number, into
+// one key.
+func bandKeys(sig *[minhashCount]uint32, keys *[bands]uint64) {
 	for b := range keys {
 		s := sig[b*rowsPerBand : (b+1)*rowsPerBand]
-		state := uint64(block)<<40 ^ uint64(b)<<32 | uint64(s[0])
+		state := uint64(b)<<32 | uint64(s[0])
 		k := splitmix(&state)
 		for _, v := range s[1:] {
 			state ^= uint64(v)
