@@ -59,7 +59,8 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 	// rows before the page is full; looking up every match and sorting
 	// them reads total rows. SQLite cannot tell which is fewer, but the
 	// total says: many matches are probed while walking, few looked up.
-	query := plan.apply(db.Model(&incidentRow{}), page.Total > probeAbove)
+	// One service's incidents are few enough to walk in any case.
+	query := plan.apply(db.Model(&incidentRow{}), plan.byService || page.Total > probeAbove)
 	if f.Cursor != "" {
 		sortAt, id, err := decodeCursor(f.Cursor)
 		if err != nil {
@@ -95,6 +96,9 @@ type filterPlan struct {
 	// another table (tags, outage types, full text), each id once.
 	idSets  []condition
 	nothing bool // no incident can match: a search with no words
+	// byService: the conditions name one service, whose incidents an
+	// index lists with the columns the other conditions test.
+	byService bool
 }
 
 type condition struct {
@@ -108,6 +112,7 @@ func (f Filter) plan() filterPlan {
 	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql, []any{arg}}) }
 	if f.Service != "" {
 		column("incidents.service_key = ?", incident.ServiceKey(f.Service))
+		p.byService = true
 	}
 	if f.Severity != "" {
 		column("incidents.severity = ?", f.Severity)
@@ -163,6 +168,9 @@ func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 // count counts the matching incidents. A lone id set is counted from its
 // own table: every id in it is a stored incident (foreign keys, and the
 // store keeps the search index in step), so no row need be looked up.
+// Within one service, the service's index entries are counted, each id
+// probed in the sets: a common word matches a large share of all
+// incidents, but one service holds a small share of them.
 func (p filterPlan) count(db *gorm.DB) (int64, error) {
 	var n int64
 	switch {
@@ -173,7 +181,7 @@ func (p filterPlan) count(db *gorm.DB) (int64, error) {
 		err := db.Raw("SELECT count(*) FROM ("+c.sql+")", c.args...).Scan(&n).Error
 		return n, err
 	}
-	err := p.apply(db.Model(&incidentRow{}), false).Count(&n).Error
+	err := p.apply(db.Model(&incidentRow{}), p.byService).Count(&n).Error
 	return n, err
 }
 
