@@ -49,7 +49,7 @@ func Backup(ctx context.Context, dsn, dest string, opts BackupOptions) error {
 // the readers are query_only, which VACUUM INTO refuses although it only
 // reads the source, and the writer must not be held for the whole copy.
 func backupFile(ctx context.Context, path, dest string, opts BackupOptions) error {
-	db, err := openSQLite(path, commonPragmas, 1)
+	db, err := openSQLite(readerDriver, path, commonPragmas, 1)
 	if err != nil {
 		return err
 	}
