@@ -131,17 +131,19 @@ type meeting struct {
 // chronological) and returns the groups of more than one record; most
 // texts stand alone, and they cost no group of their own.
 func clusterBlock(records []textRecord, indexes []int, arena []uint32, wordHashes []uint64) []similarGroup {
+	// Most texts start a group of their own.
+	groups := len(indexes)/2 + 1
 	var (
-		anchorOf  []int      // by group: the anchor's record
-		anchors   [][]uint32 // by group: the anchor's tokens
-		sizes     []int32    // by group: records in it
+		anchorOf  = make([]int, 0, groups)      // by group: the anchor's record
+		anchors   = make([][]uint32, 0, groups) // by group: the anchor's tokens
+		sizes     = make([]int32, 0, groups)    // by group: records in it
 		groupOf   = make([]int32, len(indexes))
 		textGroup = make(map[uint32]int32, len(indexes)) // by arena offset: records with the same text share it
 		index     = newBandIndex(len(indexes))
 		inX       = make(tokenSet, len(wordHashes)/64+1)
 		sig       [minhashCount]uint32
 		keys      [bands]uint64
-		seen      []meeting // by group
+		seen      = make([]meeting, 0, groups) // by group
 		cands     []int32
 		tier      []int32
 	)
