@@ -1,4 +1,4 @@
--- Indexes that keep filtered lists cheap as the database grows.
+-- Indexes that keep filtered lists and reports cheap as the database grows.
 
 -- +goose Up
 
@@ -17,7 +17,14 @@ DROP INDEX incidents_service;
 CREATE INDEX incidents_service ON incidents(
     service_key, sort_at DESC, id DESC, severity, status, cause_category, started_at);
 
+-- The action-item figures of a report test status, due date and kind:
+-- with kind in the index they read it alone, a quarter of the table.
+DROP INDEX action_items_status;
+CREATE INDEX action_items_status ON action_items(status, due_date, kind);
+
 -- +goose Down
+DROP INDEX action_items_status;
+CREATE INDEX action_items_status ON action_items(status, due_date);
 DROP INDEX incidents_service;
 CREATE INDEX incidents_service ON incidents(service_key, sort_at DESC, id DESC);
 DROP INDEX incident_outage_types_type;
