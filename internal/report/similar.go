@@ -255,12 +255,38 @@ func minhash(x []uint32, wordHashes []uint64, sig *[minhashCount]uint32) {
 	}
 	for j := range sig {
 		sig[j] = own[j]
-		for attempt := uint64(1); sig[j] == emptyBin; attempt++ {
-			state := uint64(j)<<32 | attempt
-			sig[j] = own[splitmix(&state)>>32*minhashCount>>32]
+		for attempt := 1; sig[j] == emptyBin; attempt++ {
+			sig[j] = own[borrowFrom(j, attempt)]
 		}
 	}
 }
+
+// borrowFrom is the bin an empty bin j looks at on its attempt-th try. The
+// first tries come from a table: a text of forty words leaves some twenty
+// of the 48 bins empty, and hashing afresh for each try was most of the
+// cost of a signature.
+func borrowFrom(j, attempt int) uint32 {
+	if attempt < borrowTries {
+		return borrowTable[j][attempt]
+	}
+	return borrowBin(j, attempt)
+}
+
+func borrowBin(j, attempt int) uint32 {
+	state := uint64(j)<<32 | uint64(attempt)
+	return uint32(splitmix(&state) >> 32 * minhashCount >> 32)
+}
+
+const borrowTries = 32
+
+var borrowTable = func() (t [minhashCount][borrowTries]uint32) {
+	for j := range t {
+		for a := 1; a < borrowTries; a++ {
+			t[j][a] = borrowBin(j, a)
+		}
+	}
+	return t
+}()
 
 // bandKeys hashes each band of a signature, with the band's number, into
 // one key.
