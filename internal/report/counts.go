@@ -42,9 +42,22 @@ func (s scope) over(child, alias string) (string, scope) {
 // unique per incident by incident.Normalize on every write), so COUNT(*)
 // counts incidents; COUNT(DISTINCT) would cost ten times as much.
 func countBy(db *gorm.DB, in scope, from, label string) ([]Count, error) {
+	return countRows(db, in, from, label, "COUNT(*)")
+}
+
+// countFindings counts the incidents with findings of kind ("factor" or
+// "gap") by category. An incident may list two findings of one category,
+// so this one counts distinct incidents; the findings_report index holds
+// each category's incident ids in order, which keeps that cheap.
+func countFindings(db *gorm.DB, in scope, kind string) ([]Count, error) {
+	from, s := in.over("findings f", "f")
+	return countRows(db, s.and("f.kind = ?", kind), from, "f.category", "COUNT(DISTINCT f.incident_id)")
+}
+
+func countRows(db *gorm.DB, in scope, from, label, count string) ([]Count, error) {
 	out := []Count{}
 	err := db.Table(from).
-		Select(label+" AS label, COUNT(*) AS n").
+		Select(label+" AS label, "+count+" AS n").
 		Where(in.cond, in.args...).
 		Group("label").
 		Order("n DESC, label").
@@ -59,8 +72,7 @@ func countBy(db *gorm.DB, in scope, from, label string) ([]Count, error) {
 // display name, unique because keys derive from names. The incident total
 // and the detection totals are sums of these lists (every incident has
 // exactly one severity and one detection method), so they cost no query
-// of their own; factor and gap categories are counted in the pattern pass
-// (see history).
+// of their own.
 func countSections(db *gorm.DB, in scope, r *Report) []task {
 	overChild := func(dst *[]Count, child, alias, label string) task {
 		from, s := in.over(child, alias)
@@ -74,6 +86,8 @@ func countSections(db *gorm.DB, in scope, r *Report) []task {
 		func() error { return severitySection(db, in, r) },
 		overChild(&r.ByOutageType, "incident_outage_types o", "o", "o.outage_type"),
 		overChild(&r.ByTag, "incident_tags t", "t", "t.tag"),
+		func() (err error) { r.ByFactorCategory, err = countFindings(db, in, "factor"); return err },
+		func() (err error) { r.ByGapCategory, err = countFindings(db, in, "gap"); return err },
 	}
 }
 

@@ -11,9 +11,10 @@ import (
 )
 
 // history is what pattern detection needs, read in one streaming pass
-// over the incidents in scope and one over their findings: per incident its
-// id, times, service and cause category; per finding its category; and the
-// cause and factor descriptions as token sets.
+// over the incidents in scope and one over their contributing factors: per
+// incident its id, times, service and cause category; per factor its
+// category; and the cause and factor descriptions as token sets. Counts
+// are not taken from it: every by_* list is a GROUP BY in SQL.
 //
 // Pattern detection reads this instead of querying: near-duplicate search
 // must read the descriptions anyway (only these columns, streaming), and
@@ -25,9 +26,8 @@ type history struct {
 	incidents  []incidentFacts // by id
 	byID       idIndex
 	services   interned      // service keys
-	categories interned      // cause, factor and gap categories
+	categories interned      // cause and factor categories
 	factors    []categoryHit // distinct (incident, category) pairs
-	gaps       []categoryHit
 	texts      []textRecord
 	arena      []uint32 // the texts' token ids
 	wordHashes []uint64 // by token id
@@ -74,12 +74,13 @@ const (
 	incidentPassSQL = `
 SELECT i.id, i.sort_at, i.started_at, i.service_key, i.cause_category, i.cause_description
 FROM %s WHERE %s`
-	// Gap descriptions are not compared, so they are not read. FROM is
-	// filled in by scope.over.
+	// Only contributing factors: detection gaps are counted in SQL and
+	// never compared. FROM is filled in by scope.over; "+" keeps SQLite
+	// from reading the factors through an index on kind, a lookup in the
+	// table for each.
 	findingPassSQL = `
-SELECT f.incident_id, f.kind = 'factor', f.position, f.category,
-	CASE WHEN f.kind = 'factor' THEN f.description ELSE '' END
-FROM %s WHERE %s`
+SELECT f.incident_id, f.position, f.category, f.description
+FROM %s WHERE %s AND +f.kind = 'factor'`
 )
 
 // readHistory makes the two passes, concurrently, each on its own
@@ -147,7 +148,6 @@ func (h *history) readIncidents(db *gorm.DB, in scope, tok *tokenizer) error {
 type findingPass struct {
 	categories interned
 	factors    []findingHit
-	gaps       []findingHit
 	texts      []textRecord // service and sortAt unset
 	arena      []uint32
 	tok        *tokenizer
@@ -158,9 +158,9 @@ type findingHit struct {
 	category   uint32
 }
 
-// readFindings streams the findings of the n incidents in scope. Factors
-// repeat word for word across incidents; each distinct text is tokenised
-// once. The lists start sized for one and a half factors and gaps an
+// readFindings streams the contributing factors of the n incidents in
+// scope. Factors repeat word for word across incidents; each distinct text
+// is tokenised once. The lists start sized for one and a half factors an
 // incident, a little over what generated and real post-mortems carry:
 // growing them a quarter at a time from nothing copied them some thirty
 // times.
@@ -170,22 +170,16 @@ func readFindings(db *gorm.DB, in scope, n int) (findingPass, error) {
 	p := findingPass{
 		tok:     newTokenizer(),
 		factors: make([]findingHit, 0, 3*n/2),
-		gaps:    make([]findingHit, 0, 3*n/2),
 		texts:   make([]textRecord, 0, 3*n/2),
 	}
 	seed := maphash.MakeSeed()
 	type span struct{ from, to uint32 }
 	seen := map[uint64]span{}
 	var incidentID int64
-	var isFactor bool
 	var position int32
 	var category, text sql.RawBytes
-	err := eachRow(db, query, args, []any{&incidentID, &isFactor, &position, &category, &text}, func() {
+	err := eachRow(db, query, args, []any{&incidentID, &position, &category, &text}, func() {
 		hit := findingHit{incidentID: incidentID, category: p.categories.id(category)}
-		if !isFactor {
-			p.gaps = append(p.gaps, hit)
-			return
-		}
 		p.factors = append(p.factors, hit)
 		if len(text) == 0 {
 			return
@@ -220,7 +214,7 @@ func (h *history) merge(p *findingPass, tok *tokenizer) {
 		}
 		return distinctHits(out)
 	}
-	h.factors, h.gaps = hits(p.factors), hits(p.gaps)
+	h.factors = hits(p.factors)
 	h.arena = slices.Grow(h.arena, len(p.arena))
 	h.texts = slices.Grow(h.texts, len(p.texts))
 
@@ -309,22 +303,6 @@ func distinctHits(hits []categoryHit) []categoryHit {
 		return cmpInt(a.category, b.category)
 	})
 	return slices.Compact(hits)
-}
-
-// countHits counts incidents per category, as a by_* list.
-func (h *history) countHits(hits []categoryHit) []Count {
-	n := make([]int, len(h.categories.values))
-	for _, hit := range hits {
-		n[hit.category]++
-	}
-	out := []Count{}
-	for c, count := range n {
-		if count > 0 {
-			out = append(out, Count{Key: h.categories.values[c], Count: count})
-		}
-	}
-	sortCounts(out)
-	return out
 }
 
 // sortCounts orders a by_* list: count descending, then key.

@@ -98,7 +98,6 @@ func Build(ctx context.Context, db *gorm.DB, params Params) (*Report, error) {
 				return err
 			}
 			hist = h
-			r.ByFactorCategory, r.ByGapCategory = h.countHits(h.factors), h.countHits(h.gaps)
 			if sameCategory, r.RecurringGroups.SameCategory, err = recurringCategories(db, h, p.Groups, p.Linked); err != nil {
 				return err
 			}
