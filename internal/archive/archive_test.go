@@ -223,3 +223,30 @@ func TestZipHoldsTheSameFilesAsTheFolder(t *testing.T) {
 	}
 	sameFiles(t, readDir(t, dir), fromZip)
 }
+
+// TestImportSameExportTwice: two folders holding one export import once;
+// the copies come out unchanged, not as a failed import.
+func TestImportSameExportTwice(t *testing.T) {
+	ctx := context.Background()
+	src := storetest.Open(t)
+	gen := seed.NewGenerator(5, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	var incs []*incident.Incident
+	for range 25 {
+		inc := gen.Next()
+		incs = append(incs, &inc)
+	}
+	if err := src.CreateIncidents(ctx, incs); err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	for _, dir := range []string{a, b} {
+		if _, err := archive.ExportDir(ctx, src, store.Filter{}, dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := storetest.Open(t)
+	sum, err := archive.ImportPaths(ctx, dst, []string{a, b})
+	if err != nil || sum.Created != 25 || sum.Unchanged != 25 || sum.Failed != 0 {
+		t.Fatalf("import: %+v %v", sum, err)
+	}
+}

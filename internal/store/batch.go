@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"reflect"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -40,9 +41,9 @@ const (
 	ImportUnchanged
 )
 
-// ImportIncidents writes imported incidents in one transaction and reports,
-// per incident, what happened and any validation error (an invalid
-// incident is skipped; the others are still written).
+// ImportIncidents writes imported incidents and reports, per incident,
+// what happened and any validation error (an invalid incident is skipped;
+// the others are still written).
 //
 // An incident is matched to a stored one by external_id, else by id when the
 // stored incident with that id was created at the same time (so an id from
@@ -50,6 +51,11 @@ const (
 // match is updated, unless nothing changed; no match is created, keeping
 // its id, version and times when they are free and given, so that a
 // restored export reads back byte for byte. Severity may be unset.
+//
+// Incidents are written in one transaction, unless some share an
+// external_id or an id with an earlier one (the same post-mortem in two
+// folders): each repeat goes in a later transaction, after the incident
+// it repeats, and is matched against it like any stored incident.
 func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]ImportOutcome, []error, error) {
 	outcomes := make([]ImportOutcome, len(incs))
 	errs := make([]error, len(incs))
@@ -57,24 +63,68 @@ func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) 
 	if err != nil {
 		return nil, nil, err
 	}
-	var valid []*incident.Incident
 	for i, inc := range incs {
 		inc.Normalize()
-		if errs[i] = inc.Validate(vocab); errs[i] == nil {
-			valid = append(valid, inc)
+		errs[i] = inc.Validate(vocab)
+	}
+	for _, round := range importRounds(incs, errs) {
+		if err := s.importRound(ctx, incs, round, outcomes); err != nil {
+			return nil, nil, err
 		}
 	}
+	return outcomes, errs, nil
+}
+
+// importRounds splits the valid incidents (as indexes into incs) into
+// rounds in which no two share an external_id or an id, each incident in
+// the round after the last one it shares either with.
+func importRounds(incs []*incident.Incident, errs []error) [][]int {
+	var rounds [][]int
+	lastRound := map[string]int{} // identity → the latest round holding it
+	for i, inc := range incs {
+		if errs[i] != nil {
+			continue
+		}
+		var keys []string
+		if inc.ExternalID != "" {
+			keys = append(keys, "external_id "+inc.ExternalID)
+		}
+		if inc.ID != 0 {
+			keys = append(keys, "id "+strconv.FormatInt(inc.ID, 10))
+		}
+		round := 0
+		for _, k := range keys {
+			if r, ok := lastRound[k]; ok {
+				round = max(round, r+1)
+			}
+		}
+		for _, k := range keys {
+			lastRound[k] = round
+		}
+		if round == len(rounds) {
+			rounds = append(rounds, nil)
+		}
+		rounds[round] = append(rounds[round], i)
+	}
+	return rounds
+}
+
+// importRound writes the incidents at the given indexes of incs in one
+// transaction and records what happened to each.
+func (s *Store) importRound(ctx context.Context, incs []*incident.Incident, round []int, outcomes []ImportOutcome) error {
+	batch := make([]*incident.Incident, len(round))
+	for k, i := range round {
+		batch[k] = incs[i]
+	}
 	now := s.Now().UTC().Truncate(time.Second)
-	err = s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		matches, err := s.findImportMatches(ctx, tx, valid)
+	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		matches, err := s.findImportMatches(ctx, tx, batch)
 		if err != nil {
 			return err
 		}
 		var created, updated []*incident.Incident
-		for i, inc := range incs {
-			if errs[i] != nil {
-				continue
-			}
+		for _, i := range round {
+			inc := incs[i]
 			stored, found := matches.stored[inc]
 			switch {
 			case !found:
@@ -106,10 +156,6 @@ func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) 
 		}
 		return replaceIncidents(tx, updated, now)
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return outcomes, errs, nil
 }
 
 // importMatches says which stored incident each imported one replaces, and
