@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
@@ -164,7 +166,16 @@ const (
 func init() {
 	sql.Register(writerDriver, &sqlite3.SQLiteDriver{
 		ConnectHook: func(conn *sqlite3.SQLiteConn) error {
-			_, err := conn.Exec("PRAGMA temp_store=MEMORY", nil)
+			// Asserted, not called directly: without cgo the driver is a
+			// stub whose connections have no Exec, and the binary should
+			// still build (and fail at Open, as the driver does).
+			execer, ok := any(conn).(interface {
+				Exec(string, []driver.Value) (driver.Result, error)
+			})
+			if !ok {
+				return errors.New("sqlite3: this binary was built without cgo")
+			}
+			_, err := execer.Exec("PRAGMA temp_store=MEMORY", nil)
 			return err
 		},
 	})
