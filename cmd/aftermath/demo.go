@@ -36,9 +36,6 @@ func loadDemo(ctx context.Context, st *store.Store) (int, error) {
 		return 0, err
 	}
 	gen := seed.NewGenerator(42, anchor.Truncate(24*time.Hour))
-	for range demoSynthetic {
-		inc := gen.Next()
-		incs = append(incs, &inc)
-	}
+	incs = append(incs, gen.Batch(demoSynthetic)...)
 	return len(incs), st.CreateIncidents(ctx, incs)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
@@ -61,18 +60,10 @@ func writeSynthetic(cmd *cobra.Command, st *store.Store, n int, randSeed uint64,
 		return 0, err
 	}
 	gen := seed.NewGenerator(randSeed, anchor)
-	batch := make([]incident.Incident, 0, seedBatch)
-	ptrs := make([]*incident.Incident, 0, seedBatch)
 	written := 0
 	for written < n {
-		batch, ptrs = batch[:0], ptrs[:0]
-		for len(batch) < min(seedBatch, n-written) {
-			batch = append(batch, gen.Next())
-		}
-		for i := range batch {
-			ptrs = append(ptrs, &batch[i])
-		}
-		if err := st.CreateIncidents(cmd.Context(), ptrs); err != nil {
+		batch := gen.Batch(min(seedBatch, n-written))
+		if err := st.CreateIncidents(cmd.Context(), batch); err != nil {
 			return written, err
 		}
 		written += len(batch)

@@ -97,12 +97,7 @@ func TestLinktreeRoundTrip(t *testing.T) {
 // TestSyntheticRoundTrip uses generated incidents, which set every field.
 func TestSyntheticRoundTrip(t *testing.T) {
 	src := storetest.Open(t)
-	gen := seed.NewGenerator(3, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	var incs []*incident.Incident
-	for range 300 {
-		inc := gen.Next()
-		incs = append(incs, &inc)
-	}
+	incs := seed.NewGenerator(3, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(300)
 	// Hostile and awkward text, an unknown front-matter key, no timestamps.
 	odd := storetest.Linktree(t)
 	odd.Title = "Ünïcödé | *stars* _under_ `code` # hash > quote [link](x) --- ---"
@@ -192,12 +187,7 @@ func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 
 func TestZipHoldsTheSameFilesAsTheFolder(t *testing.T) {
 	src := storetest.Open(t)
-	gen := seed.NewGenerator(11, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	var incs []*incident.Incident
-	for range 40 {
-		inc := gen.Next()
-		incs = append(incs, &inc)
-	}
+	incs := seed.NewGenerator(11, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(40)
 	if err := src.CreateIncidents(context.Background(), incs); err != nil {
 		t.Fatal(err)
 	}
@@ -229,12 +219,7 @@ func TestZipHoldsTheSameFilesAsTheFolder(t *testing.T) {
 func TestImportSameExportTwice(t *testing.T) {
 	ctx := context.Background()
 	src := storetest.Open(t)
-	gen := seed.NewGenerator(5, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	var incs []*incident.Incident
-	for range 25 {
-		inc := gen.Next()
-		incs = append(incs, &inc)
-	}
+	incs := seed.NewGenerator(5, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(25)
 	if err := src.CreateIncidents(ctx, incs); err != nil {
 		t.Fatal(err)
 	}

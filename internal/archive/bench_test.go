@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/archive"
-	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -76,12 +75,7 @@ func BenchmarkImportFolder(b *testing.B) {
 // `aftermath export --out DIR` does.
 func BenchmarkExportFolder(b *testing.B) {
 	st := storetest.Open(b)
-	gen := seed.NewGenerator(2, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC))
-	incs := make([]*incident.Incident, 0, benchFiles)
-	for range benchFiles {
-		inc := gen.Next()
-		incs = append(incs, &inc)
-	}
+	incs := seed.NewGenerator(2, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)).Batch(benchFiles)
 	ctx := context.Background()
 	if err := st.DefineServices(ctx, seed.Services()); err != nil {
 		b.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/report"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -62,11 +61,7 @@ func seededStore(b testing.TB, n int) *store.Store {
 	const batch = 1000
 	for written := 0; written < n; {
 		incs := gen.Batch(min(batch, n-written))
-		ptrs := make([]*incident.Incident, len(incs))
-		for i := range incs {
-			ptrs[i] = &incs[i]
-		}
-		if err := st.CreateIncidents(ctx, ptrs); err != nil {
+		if err := st.CreateIncidents(ctx, incs); err != nil {
 			b.Fatal(err)
 		}
 		written += len(incs)

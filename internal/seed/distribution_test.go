@@ -63,7 +63,7 @@ func TestDistribution(t *testing.T) {
 	count := func(pred func(*incident.Incident) bool) int {
 		c := 0
 		for i := range incs {
-			if pred(&incs[i]) {
+			if pred(incs[i]) {
 				c++
 			}
 		}

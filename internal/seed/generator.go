@@ -34,11 +34,12 @@ func NewGenerator(seed uint64, now time.Time) *Generator {
 	}
 }
 
-// Batch returns the next n incidents.
-func (g *Generator) Batch(n int) []incident.Incident {
-	out := make([]incident.Incident, n)
+// Batch returns the next n incidents, as Store.CreateIncidents takes them.
+func (g *Generator) Batch(n int) []*incident.Incident {
+	out := make([]*incident.Incident, n)
 	for i := range out {
-		out[i] = g.Next()
+		inc := g.Next()
+		out[i] = &inc
 	}
 	return out
 }

@@ -29,9 +29,10 @@ func TestReproducible(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := NewGenerator(tt.seedA, anchor).Batch(2000)
 			gb := NewGenerator(tt.seedB, tt.nowB)
-			b := make([]incident.Incident, 2000)
+			b := make([]*incident.Incident, 2000)
 			for i := range b {
-				b[i] = gb.Next()
+				inc := gb.Next()
+				b[i] = &inc
 			}
 			if eq := reflect.DeepEqual(a, b); eq != tt.wantEq {
 				t.Fatalf("DeepEqual = %v, want %v", eq, tt.wantEq)

@@ -21,11 +21,7 @@ func TestListAtScale(t *testing.T) {
 	st := storetest.Open(t)
 	ctx := context.Background()
 	gen := seed.NewGenerator(7, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
-	incs := make([]*incident.Incident, 2500)
-	for i := range incs {
-		inc := gen.Next()
-		incs[i] = &inc
-	}
+	incs := gen.Batch(2500)
 	if err := st.DefineServices(ctx, seed.Services()); err != nil {
 		t.Fatal(err)
 	}
