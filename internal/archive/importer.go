@@ -172,8 +172,8 @@ func parseFile(path string) (*incident.Incident, error) {
 	return postmortem.Parse(data)
 }
 
-// collectFiles expands folders into their *.md files, in importOrder, and
-// reports paths that cannot be read.
+// collectFiles expands folders into their *.md files, in the order
+// sortForImport gives, and reports paths that cannot be read.
 func collectFiles(paths []string) ([]string, []FileResult) {
 	var files []string
 	var failures []FileResult
@@ -201,29 +201,39 @@ func collectFiles(paths []string) ([]string, []FileResult) {
 			failures = append(failures, FileResult{Path: root, Err: err})
 		}
 	}
-	slices.SortFunc(files, importOrder)
+	sortForImport(files)
 	return files, failures
 }
 
-// importOrder reads an export back in id order: files named with an id
-// first, by id, then the others by path. A fixed order keeps an import
-// reproducible; id order keeps it fast. Exports are named by date, and ids
-// need not follow dates, so in name order each transaction would insert
-// rows all over every table (and write most pages of the database to the
-// WAL again); in id order it appends them at each table's end.
-func importOrder(a, b string) int {
-	idA, okA := postmortem.IDFromFileName(filepath.Base(a))
-	idB, okB := postmortem.IDFromFileName(filepath.Base(b))
-	switch {
-	case okA && okB && idA != idB:
-		return cmp.Compare(idA, idB)
-	case okA != okB:
-		if okA {
-			return -1
-		}
-		return 1
+// sortForImport puts files in the order they are read: files named with
+// an id first, by id, then the others by path. Exports are named by date,
+// and ids need not follow dates, so in name order each transaction would
+// insert rows all over every table (and write most pages of the database
+// to the WAL again); in id order it appends them at each table's end. Each
+// name is read once, not at every comparison.
+func sortForImport(files []string) {
+	type named struct {
+		path  string
+		id    int64
+		hasID bool
 	}
-	return strings.Compare(a, b)
+	keys := make([]named, len(files))
+	for i, path := range files {
+		id, ok := postmortem.IDFromFileName(filepath.Base(path))
+		keys[i] = named{path, id, ok}
+	}
+	slices.SortFunc(keys, func(a, b named) int {
+		if a.hasID != b.hasID {
+			if a.hasID {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.id, b.id), strings.Compare(a.path, b.path))
+	})
+	for i, k := range keys {
+		files[i] = k.path
+	}
 }
 
 // unwrapPathError drops the path from an *fs.PathError: the report names
