@@ -113,7 +113,7 @@ func IntegrityCheck(ctx context.Context, path string) error {
 func checkIntegrity(ctx context.Context, path string) error {
 	// query_only, not mode=ro: a read-only connection cannot replay the WAL
 	// that a crashed process left behind.
-	db, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?_query_only=true&_busy_timeout=10000")
+	db, err := sql.Open(readerDriver, "file:"+url.PathEscape(path)+"?_query_only=true&_busy_timeout=10000")
 	if err != nil {
 		return err
 	}
