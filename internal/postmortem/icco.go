@@ -40,9 +40,17 @@ var iccoKeys = append(yamlFieldNames(reflect.TypeFor[iccoDocument]()),
 // Aftermath keeps icco's extra keys next to ours), and otherwise any icco
 // key means icco. A file with neither, say only a title, is read as ours.
 func isICCO(root *yaml.Node) bool {
-	icco := false
+	names := make([]string, 0, len(root.Content)/2)
 	for i := 0; i < len(root.Content); i += 2 {
-		name := root.Content[i].Value
+		names = append(names, root.Content[i].Value)
+	}
+	return iccoKeyNames(names)
+}
+
+// iccoKeyNames is isICCO over the top-level key names.
+func iccoKeyNames(names []string) bool {
+	icco := false
+	for _, name := range names {
 		switch {
 		case name == "title" || name == "summary":
 		case slices.Contains(reservedKeys, name):
