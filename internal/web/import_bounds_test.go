@@ -82,3 +82,24 @@ func stillWorks(t *testing.T, a *api) {
 	a.json("DELETE", path, nil, http.StatusNoContent, nil)
 	a.json("GET", "/api/v1/incidents", nil, http.StatusOK, nil)
 }
+
+// TestImportRefusesAmbiguousYAML: YAML that could mean two things, or
+// expand without bound, is refused with a message that says what, and
+// leaves the store working.
+func TestImportRefusesAmbiguousYAML(t *testing.T) {
+	a := newAPI(t)
+	for name, front := range map[string]string{
+		"a repeated key":        "title: One\ntitle: Two\nservice: Billing",
+		"a repeated nested key": "title: T\nservice: Billing\nimpact:\n  description: a\n  description: b",
+		"an alias":              "title: &t T\nservice: *t",
+		"a merge key":           "title: T\nservice: Billing\nprimary_cause:\n  <<: {category: database}",
+		"a key in another case": "Title: T\nservice: Billing",
+	} {
+		status, body := a.do("POST", "/api/v1/import", []byte("---\n"+front+"\n---\n"))
+		if status != http.StatusBadRequest && status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d %s", name, status, body)
+		}
+		noInternals(t, body)
+	}
+	stillWorks(t, a)
+}
