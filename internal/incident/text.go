@@ -37,33 +37,27 @@ func textProblem(s string, name bool) string {
 }
 
 func requiredName(errs *FieldErrors, field, s string, max int) {
-	if strings.TrimSpace(s) == "" {
-		errs.Add(field, "is required")
-		return
-	}
-	optionalName(errs, field, s, max)
+	checkText(errs, field, s, max, true, true)
 }
-
 func optionalName(errs *FieldErrors, field, s string, max int) {
-	if p := textProblem(s, true); p != "" {
-		errs.Add(field, p)
-	} else if utf8.RuneCountInString(s) > max {
-		errs.Add(field, tooLong(max))
-	}
+	checkText(errs, field, s, max, false, true)
 }
-
 func requiredMarkdown(errs *FieldErrors, field, s string, max int) {
-	if strings.TrimSpace(s) == "" {
-		errs.Add(field, "is required")
-		return
-	}
-	optionalMarkdown(errs, field, s, max)
+	checkText(errs, field, s, max, true, false)
+}
+func optionalMarkdown(errs *FieldErrors, field, s string, max int) {
+	checkText(errs, field, s, max, false, false)
 }
 
-func optionalMarkdown(errs *FieldErrors, field, s string, max int) {
-	if p := textProblem(s, false); p != "" {
-		errs.Add(field, p)
-	} else if utf8.RuneCountInString(s) > max {
+// checkText records the first problem of a text field: missing when
+// required, then textProblem, then its length in characters.
+func checkText(errs *FieldErrors, field, s string, max int, required, name bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		errs.Add(field, "is required")
+	case textProblem(s, name) != "":
+		errs.Add(field, textProblem(s, name))
+	case utf8.RuneCountInString(s) > max:
 		errs.Add(field, tooLong(max))
 	}
 }
