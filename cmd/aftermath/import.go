@@ -47,6 +47,10 @@ if any file failed or conflicted.`,
 			fmt.Fprintf(cmd.OutOrStdout(), "%d files in %s (%.0f files/s): %d created, %d updated, %d unchanged, %d superseded, %d conflicts, %d failed, %d skipped\n",
 				sum.Files(), elapsed.Round(time.Millisecond), float64(sum.Files())/elapsed.Seconds(),
 				sum.Created, sum.Updated, sum.Unchanged, sum.Superseded, sum.Conflicts, sum.Failed, sum.Skipped)
+			if sum.Catalogs+sum.Vocabularies+sum.CommentFiles > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "beside them: %d catalogues, %d vocabularies, %d comment files (%d comments added)\n",
+					sum.Catalogs, sum.Vocabularies, sum.CommentFiles, sum.Comments)
+			}
 			if err != nil {
 				listCommitted(stderr, sum)
 				return fmt.Errorf("the import stopped: %w", err)

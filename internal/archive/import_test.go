@@ -120,7 +120,7 @@ func TestStaleFilesAreConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := archive.ExportDir(ctx, s, store.Filter{}, dir); err != nil {
+	if _, err := archive.ExportDir(ctx, s, store.Filter{}, dir, archive.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	edited, _ := s.GetIncident(ctx, incs[2].ID)
