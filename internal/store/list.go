@@ -109,7 +109,7 @@ type filterPlan struct {
 	// excluded yield ids that must not match (a search of only -words).
 	idSets   []condition
 	excluded []condition
-	nothing bool // no incident can match: a search with no words
+	nothing  bool // no incident can match: a search with no words
 	// byService: the conditions name one service, whose incidents an
 	// index lists with the columns the other conditions test.
 	byService bool

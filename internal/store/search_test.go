@@ -251,4 +251,3 @@ func plainMatch(q search.Query, inc *incident.Incident) bool {
 	}
 	return !slices.ContainsFunc(q.None, has)
 }
-
