@@ -35,7 +35,9 @@ if any file failed or conflicted.`,
 			}
 			defer st.Close()
 			start := time.Now()
-			sum, err := archive.ImportPaths(cmd.Context(), st, paths, archive.Options{})
+			bar := newProgress(cmd, "importing", "files")
+			sum, err := archive.ImportPaths(cmd.Context(), st, paths, archive.Options{Progress: bar.set})
+			bar.finish()
 			elapsed := time.Since(start)
 			stderr := cmd.ErrOrStderr()
 			for _, f := range sum.Skips {
