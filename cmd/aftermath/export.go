@@ -20,7 +20,7 @@ database needs to show the same incidents: each post-mortem's comments
 (NAME.comments.yaml beside NAME.md), the service catalogue (catalog.yaml)
 and the vocabularies (vocabulary.yaml). Everything is read from one
 snapshot. "aftermath import DIR" restores it.`,
-		Args:  cobra.MaximumNArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, _ := cmd.Flags().GetString("out")
 			if len(args) == 0 && out == "" {
