@@ -93,6 +93,6 @@ func loginKeys(name, address string) []string {
 func lockedOut(until, now time.Time) error {
 	minutes := max(1, int(math.Ceil(until.Sub(now).Minutes())))
 	return &incident.Error{Code: incident.ERATELIMIT,
-		Message: fmt.Sprintf("Too many failed logins; try again in %d minutes.", minutes),
+		Message:    fmt.Sprintf("Too many failed logins; try again in %d minutes.", minutes),
 		RetryAfter: int(math.Ceil(until.Sub(now).Seconds()))}
 }

@@ -17,7 +17,7 @@ const (
 	// AccessOpen: anyone, signed in or not (probes, login, static files).
 	AccessOpen Access = "open"
 	// AccessSignedIn: any valid credentials, whatever the role (/metrics).
-	AccessSignedIn Access = "signed-in"
+	AccessSignedIn  Access = "signed-in"
 	AccessViewer    Access = "viewer"
 	AccessResponder Access = "responder"
 	AccessAdmin     Access = "admin"
