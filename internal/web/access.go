@@ -41,8 +41,8 @@ func (a Access) role() incident.Role {
 type surface int
 
 const (
-	// probeSurface: /healthz, /readyz, /metrics. Never rate limited; no
-	// sessions; /metrics takes a token.
+	// probeSurface: /healthz, /readyz, /metrics. Never rate limited;
+	// /metrics takes any credentials (Prometheus sends a token).
 	probeSurface surface = iota
 	// apiSurface: JSON under /api/v1. A bearer token, or the session
 	// cookie of a signed-in person; errors in the JSON shape.

@@ -44,7 +44,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
-// authenticateToken accepts only a bearer token: the probes' /metrics.
+// authenticateToken checks the request's bearer token.
 func (s *Server) authenticateToken(c *gin.Context) {
 	header := c.GetHeader("Authorization")
 	if header == "" {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
@@ -51,10 +52,51 @@ func newAPI(t testing.TB) *api { return newAPIWith(t, web.Config{}) }
 // Accounts are filled in when unset.
 func newAPIWith(t testing.TB, cfg web.Config) *api {
 	t.Helper()
+	return serveAPI(t, openStore(t), cfg)
+}
+
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "api.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// clock is a test's clock, moved by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newClockedAPI is newAPI on a clock the test moves: the store and the
+// accounts (made from ac, with its Store and Now set) both read it.
+func newClockedAPI(t testing.TB, cfg web.Config, ac auth.Config) (*api, *clock) {
+	t.Helper()
+	st := openStore(t)
+	c := &clock{now: time.Now().UTC()}
+	st.Now = c.Now
+	ac.Store, ac.Now = st, c.Now
+	cfg.Accounts = auth.New(ac)
+	return serveAPI(t, st, cfg), c
+}
+
+// serveAPI serves st through a real HTTP server.
+func serveAPI(t testing.TB, st *store.Store, cfg web.Config) *api {
+	t.Helper()
 	cfg.Store = st
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

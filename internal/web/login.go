@@ -38,12 +38,12 @@ func (s *Server) login(c *gin.Context) {
 	username, password := c.PostForm("username"), c.PostForm("password")
 	next := localPath(c.PostForm("next"))
 	user, err := s.accounts.Login(c.Request.Context(), username, password, c.ClientIP())
-	switch incident.ErrorCode(err) {
-	case "":
-	case incident.EUNAUTHORIZED:
+	switch {
+	case err == nil:
+	case incident.ErrorCode(err) == incident.EUNAUTHORIZED:
 		render(c, http.StatusUnauthorized, s.pages.login, s.loginForm(next, username, incident.ErrorMessage(err)))
 		return
-	case incident.ERATELIMIT:
+	case incident.ErrorCode(err) == incident.ERATELIMIT:
 		var e *incident.Error
 		if errors.As(err, &e) {
 			c.Header("Retry-After", strconv.Itoa(e.RetryAfter))

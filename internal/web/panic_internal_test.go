@@ -133,3 +133,25 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 		t.Fatalf("after the panic /metrics: %d\n%s", w.Code, w.Body)
 	}
 }
+
+// TestRouteAroundTheTableHasNoRule: a route registered on the router
+// directly, not through the route table, shows up without access, which
+// fails the role × route matrix.
+func TestRouteAroundTheTableHasNoRule(t *testing.T) {
+	s, _ := newLoggedServer(t)
+	s.router.GET("/sneaky", func(c *gin.Context) {})
+	found := false
+	for _, r := range s.Routes() {
+		if r.Path == "/sneaky" {
+			found = true
+			if r.Access != AccessNone {
+				t.Fatalf("/sneaky has access %q", r.Access)
+			}
+		} else if r.Access == AccessNone {
+			t.Errorf("%s %s has no rule", r.Method, r.Path)
+		}
+	}
+	if !found {
+		t.Fatal("Routes does not list the router's own routes")
+	}
+}

@@ -159,7 +159,9 @@ func (s *Server) chain(rt route, limiter *rateLimiter) []gin.HandlerFunc {
 	var h []gin.HandlerFunc
 	switch rt.surface {
 	case probeSurface:
-		h = append(h, s.authenticateToken)
+		if rt.access != AccessOpen {
+			h = append(h, s.loadSessionUnlessBearer, s.authenticate)
+		}
 	case apiSurface:
 		h = append(h, noStore, limiter.middleware, limitBody, s.loadSessionUnlessBearer, s.authenticate)
 	case pageSurface:
