@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/user"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
 // rootCommand assembles the command tree. Every flag also reads
@@ -19,13 +22,16 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// What the command writes, the audit log records as the CLI's.
+			cmd.SetContext(incident.WithActor(cmd.Context(), cliActor()))
 			return bindEnvironment(cmd.Flags())
 		},
 	}
 	root.PersistentFlags().String("db", "aftermath.db", "database: a file path, sqlite://PATH or postgres://…")
 	root.PersistentFlags().String("log-format", "json", "log format: json or text")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand())
+	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand(),
+		userCommand(), tokenCommand())
 	return root
 }
 
@@ -45,6 +51,16 @@ func bindEnvironment(flags *pflag.FlagSet) error {
 		}
 	})
 	return err
+}
+
+// cliActor is who the audit log says a CLI command's changes came from:
+// the operating-system user who ran it, on this machine.
+func cliActor() incident.Actor {
+	a := incident.Actor{Kind: incident.ActorCLI, Address: "local"}
+	if u, err := user.Current(); err == nil {
+		a.Name = u.Username
+	}
+	return a
 }
 
 // newLogger builds the process logger from the log flags.
