@@ -28,18 +28,18 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) erro
 
 // UpdateIncident replaces the stored incident inc.ID with inc, provided the
 // stored version is still inc.Version; otherwise it returns a conflict
-// carrying the current version. A severity, once set, stays required.
+// carrying the current version. A severity, once set, stays required, and
+// so do the lifecycle fields: an update that leaves one out is refused, not
+// reset to a default. An update that changes nothing is not a write: the
+// version and updated_at stay, and inc is set to the stored incident.
 func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 	vocab, err := s.Vocabulary(ctx)
 	if err != nil {
 		return err
 	}
 	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var current incidentRow
-		err := tx.Select("id", "version", "severity", "created_at", "external_id").First(&current, inc.ID).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", inc.ID)
-		} else if err != nil {
+		current, err := getIncident(tx, inc.ID)
+		if err != nil {
 			return err
 		}
 		if current.Version != inc.Version {
@@ -47,7 +47,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		}
 		inc.Normalize()
 		inc.StampDoneItems(s.Now())
-		inc.CreatedAt = fromUnix(current.CreatedAt)
+		inc.CreatedAt = current.CreatedAt
 		validate := inc.Validate
 		if current.Severity != "" {
 			validate = inc.ValidateFiled
@@ -55,6 +55,11 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		if err := validate(vocab); err != nil {
 			return err
 		}
+		if sameContent(inc, current) {
+			*inc = *current
+			return nil
+		}
+		inc.Version = current.Version + 1
 		return replaceIncidents(tx, []*incident.Incident{inc}, s.Now())
 	})
 }
@@ -87,6 +92,7 @@ func (s *Store) prepareNew(inc *incident.Incident) {
 	now := s.Now().UTC().Truncate(time.Second)
 	inc.ID = 0
 	inc.Normalize()
+	inc.ApplyDefaults()
 	inc.StampDoneItems(now)
 	inc.Version = 1
 	inc.CreatedAt, inc.UpdatedAt = now, now
@@ -150,9 +156,9 @@ func insertDependents(tx *gorm.DB, incs []*incident.Incident) error {
 	return indexForSearch(tx, byID)
 }
 
-// replaceIncidents rewrites existing incidents (ids and versions set) in
-// tx: the row is updated, its version raised, its children and search
-// entry replaced.
+// replaceIncidents rewrites existing incidents in tx: the row is updated
+// (to the new version the caller set), its children and search entry
+// replaced.
 func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) error {
 	if len(incs) == 0 {
 		return nil
@@ -162,7 +168,6 @@ func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) err
 	}
 	ids := make([]int64, len(incs))
 	for i, inc := range incs {
-		inc.Version++
 		inc.UpdatedAt = now.UTC().Truncate(time.Second)
 		row, err := toRow(inc)
 		if err != nil {
