@@ -129,8 +129,15 @@ func TestServeDemoThenShutDown(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// Without credentials the API answers 401; with a token of the admin
+	// that serve made, it answers.
+	if resp, err := http.Get(base + "/api/v1/incidents?limit=1"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous list: %v %v", resp.StatusCode, err)
+	}
 	var page store.Page
-	resp, err := http.Get(base + "/api/v1/incidents?limit=1")
+	req, _ := http.NewRequest("GET", base+"/api/v1/incidents?limit=1", nil)
+	req.Header.Set("Authorization", "Bearer "+createToken(t, db, "admin"))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +164,22 @@ func TestServeDemoThenShutDown(t *testing.T) {
 	if n, err := loadDemo(context.Background(), s); n != 0 || err != nil {
 		t.Fatal(fmt.Sprint("demo reloaded: ", n, err))
 	}
+}
+
+// createToken makes an API token for user with the CLI and returns it.
+func createToken(t *testing.T, db, user string) string {
+	t.Helper()
+	out, err := run(t, context.Background(), "token", "create", user, "--label", "test", "--db", db)
+	if err != nil {
+		t.Fatalf("token create: %v\n%s", err, out)
+	}
+	for line := range strings.SplitSeq(out, "\n") {
+		if token, ok := strings.CutPrefix(line, "token: "); ok {
+			return token
+		}
+	}
+	t.Fatalf("token create printed no token:\n%s", out)
+	return ""
 }
 
 func TestImportAndExportCommands(t *testing.T) {

@@ -394,7 +394,33 @@ func startServer(t *testing.T, bin, db string, env ...string) *server {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	// Every request carries a token of the admin that serve made, as an
+	// operator's scripts would.
+	out, err := exec.Command(bin, "token", "create", "admin", "--label", "process test", "--db", db).Output()
+	if err != nil {
+		t.Fatalf("token create: %v\n%s", err, out)
+	}
+	token, _, _ := strings.Cut(strings.SplitN(string(out), "token: ", 2)[1], "\n")
+	s.client.Transport = bearer{token: token, next: s.client.Transport}
 	return s
+}
+
+// bearer sends a token with every request.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(req)
+}
+
+func (b bearer) CloseIdleConnections() {
+	if c, ok := b.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // stop sends sig and waits for a clean exit.

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/user"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
 // rootCommand assembles the command tree. Every flag also reads
@@ -20,6 +23,8 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// What the command writes, the audit log records as the CLI's.
+			cmd.SetContext(incident.WithActor(cmd.Context(), cliActor()))
 			if err := bindEnvironment(cmd.Flags()); err != nil {
 				return err
 			}
@@ -33,7 +38,8 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().String("db", "aftermath.db", "database: a file path, sqlite://PATH or postgres://…")
 	root.PersistentFlags().String("log-format", "json", "log format: json or text")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand(), healthcheckCommand())
+	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand(),
+		userCommand(), tokenCommand(), healthcheckCommand())
 	return root
 }
 
@@ -53,6 +59,16 @@ func bindEnvironment(flags *pflag.FlagSet) error {
 		}
 	})
 	return err
+}
+
+// cliActor is who the audit log says a CLI command's changes came from:
+// the operating-system user who ran it, on this machine.
+func cliActor() incident.Actor {
+	a := incident.Actor{Kind: incident.ActorCLI, Address: "local"}
+	if u, err := user.Current(); err == nil {
+		a.Name = u.Username
+	}
+	return a
 }
 
 // newLogger builds the process logger from the log flags.

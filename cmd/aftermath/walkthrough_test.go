@@ -23,10 +23,11 @@ func TestWalkthroughScript(t *testing.T) {
 		}
 	}
 	addr := freeAddr(t)
+	db := filepath.Join(t.TempDir(), "walk.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := run(t, ctx, "serve", "--db", filepath.Join(t.TempDir(), "walk.db"), "--addr", addr, "--log-level", "error")
+		_, err := run(t, ctx, "serve", "--db", db, "--addr", addr, "--log-level", "error")
 		done <- err
 	}()
 	defer func() {
@@ -44,7 +45,11 @@ func TestWalkthroughScript(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	out, err := exec.Command("bash", "../../examples/walkthrough.sh", "http://"+addr).CombinedOutput()
+	// As the README says: make a token for the admin that serve made, and
+	// hand it to the script.
+	script := exec.Command("bash", "../../examples/walkthrough.sh", "http://"+addr)
+	script.Env = append(os.Environ(), "AFTERMATH_TOKEN="+createToken(t, db, "admin"))
+	out, err := script.CombinedOutput()
 	if err != nil {
 		t.Fatalf("walkthrough failed: %v\n%s", err, out)
 	}
@@ -55,7 +60,7 @@ func TestWalkthroughScript(t *testing.T) {
 			statuses = append(statuses, strings.TrimPrefix(line, "→ "))
 		}
 	}
-	want := []string{"201", "200", "200", "200", "409", "422", "201", "200", "200", "200", "200"}
+	want := []string{"401", "200", "201", "200", "200", "200", "409", "422", "201", "200", "200", "200", "200", "200"}
 	if strings.Join(statuses, " ") != strings.Join(want, " ") {
 		t.Fatalf("statuses %v, want %v\n%s", statuses, want, out)
 	}

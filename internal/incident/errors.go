@@ -18,6 +18,7 @@ const (
 	ERATELIMIT    = "too_many_requests"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
+	EUNSUPPORTED  = "unsupported_media_type" // the body's content type is not the one the route takes
 )
 
 // Error is the one error value that crosses package boundaries. Message is
@@ -28,6 +29,8 @@ type Error struct {
 	Fields  map[string]string
 	// CurrentVersion is set on conflicts so a client can re-read and retry.
 	CurrentVersion int
+	// RetryAfter is set on rate limits: the seconds until a retry may pass.
+	RetryAfter int
 }
 
 func (e *Error) Error() string {

@@ -116,7 +116,8 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 		}
 	}
 	now := s.Now().UTC().Truncate(time.Second)
-	err = s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.write(ctx, func(w *writeTx) error {
+		tx := w.db
 		plan, err := planImport(tx, incs, r.Errors, r.Outcomes)
 		if err != nil {
 			return err

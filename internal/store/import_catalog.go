@@ -37,7 +37,8 @@ func (s *Store) ImportCatalog(ctx context.Context, services []CatalogService) er
 		return err
 	}
 	now := s.Now().Unix()
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(w *writeTx) error {
+		tx := w.db
 		rows := make([]serviceRow, len(services))
 		for i, svc := range services {
 			created := svc.CreatedAt
@@ -94,7 +95,8 @@ func addRelations(tx *gorm.DB, key string, dependsOn, industries []string, now i
 // transaction; an entry that exists keeps its description. Each kind stays
 // within incident.MaxCategoriesPerKind.
 func (s *Store) ImportCategories(ctx context.Context, categories []incident.Category) error {
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(w *writeTx) error {
+		tx := w.db
 		var rows []categoryRow
 		if err := tx.Find(&rows).Error; err != nil {
 			return err

@@ -16,12 +16,12 @@ import (
 // files of migrations/sqlite: they need the domain's own functions.
 func goMigrations() []*goose.Migration {
 	return []*goose.Migration{
-		goose.NewGoMigration(4, &goose.GoFunc{RunTx: foldServiceKeys}, &goose.GoFunc{RunTx: keepServiceKeys}),
-		goose.NewGoMigration(5, &goose.GoFunc{RunTx: foldSearchText}, &goose.GoFunc{RunTx: unfoldSearchText}),
+		goose.NewGoMigration(5, &goose.GoFunc{RunTx: foldServiceKeys}, &goose.GoFunc{RunTx: keepServiceKeys}),
+		goose.NewGoMigration(6, &goose.GoFunc{RunTx: foldSearchText}, &goose.GoFunc{RunTx: unfoldSearchText}),
 	}
 }
 
-// foldServiceKeys is migration 4: service keys fold Unicode
+// foldServiceKeys is migration 5: service keys fold Unicode
 // (incident.ServiceKey: NFKC, case, accents), where they used to be the
 // lower-cased letters and digits of the name. Each service is re-keyed
 // from its display name; services that now share a key ("ｐａｙｍｅｎｔｓ"
@@ -77,7 +77,7 @@ func foldServiceKeys(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// keepServiceKeys is migration 4 undone: nothing. Merged services cannot
+// keepServiceKeys is migration 5 undone: nothing. Merged services cannot
 // be told apart again, and the folded keys are valid keys for the older
 // code too, which looks services up by key.
 func keepServiceKeys(context.Context, *sql.Tx) error { return nil }

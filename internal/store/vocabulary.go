@@ -45,7 +45,8 @@ func (s *Store) Categories(ctx context.Context) ([]incident.Category, error) {
 // AddCategory extends a vocabulary. Categories are never removed: incidents
 // filed under one must stay valid.
 func (s *Store) AddCategory(ctx context.Context, c incident.Category) error {
-	err := s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(w *writeTx) error {
+		tx := w.db
 		var existing int64
 		if err := tx.Model(&categoryRow{}).Where("kind = ?", c.Kind).Count(&existing).Error; err != nil {
 			return err

@@ -37,7 +37,8 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 	if err != nil {
 		return err
 	}
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(w *writeTx) error {
+		tx := w.db
 		current, err := getIncident(tx, inc.ID)
 		if err != nil {
 			return err

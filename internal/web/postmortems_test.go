@@ -17,13 +17,8 @@ func TestPostmortemMarkdownRoundTrip(t *testing.T) {
 	var inc incident.Incident
 	a.json("POST", "/api/v1/incidents", json.RawMessage(readExample(t)), http.StatusCreated, &inc)
 
-	resp, err := http.Get(fmt.Sprintf("%s/api/v1/incidents/%d/postmortem.md", a.url, inc.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md bytes.Buffer
-	md.ReadFrom(resp.Body)
-	resp.Body.Close()
+	resp, body := a.get(fmt.Sprintf("/api/v1/incidents/%d/postmortem.md", inc.ID))
+	md := bytes.NewBuffer(body)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/markdown; charset=utf-8" {
 		t.Fatalf("status %d type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
