@@ -3,7 +3,6 @@ package archive
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -120,7 +119,7 @@ func ImportPaths(ctx context.Context, st Importer, paths []string, opts Options)
 	if err := importSideFiles(ctx, st, found, &sum); err != nil {
 		return finish(sum), err
 	}
-	queue, failed := planImport(found.postmortems)
+	queue, failed := planImport(found.postmortems, found.comments)
 	for _, f := range failed {
 		sum.count(f)
 	}
@@ -272,6 +271,7 @@ func finish(sum Summary) Summary {
 // queuedFile is a file in import order.
 type queuedFile struct {
 	path        string
+	comments    string // the comments file beside it, if there is one
 	id          postmortem.Identity
 	parsed      *parsedFile // when reading the identity took a parse
 	lastOfGroup bool        // the next file is not a copy of this one
@@ -292,11 +292,14 @@ type parsedFile struct {
 // external id, directly or through another copy) side by side, post-mortems
 // by id, then by external id, then the files with neither, each by path.
 // Files that cannot be read come back as failures.
-func planImport(files []string) ([]queuedFile, []FileResult) {
+func planImport(files []string, comments map[string]bool) ([]queuedFile, []FileResult) {
 	queued := make([]queuedFile, len(files))
 	errs := make([]error, len(files))
 	forEach(len(files), func(i int) {
 		queued[i].path = files[i]
+		if c := commentsFileOf(files[i]); comments[c] {
+			queued[i].comments = c
+		}
 		data, whole, err := readHead(files[i])
 		if err != nil {
 			errs[i] = err
@@ -480,23 +483,14 @@ func parseQueued(q queuedFile) parsedFile {
 		inc, err := postmortem.Parse(data)
 		f = parsedFile{path: q.path, inc: inc, err: err}
 	}
-	if f.err == nil {
-		f.commentsPath, f.comments, f.commentsErr = readComments(q.path)
+	if f.err == nil && q.comments != "" {
+		f.commentsPath = q.comments
+		var c commentsFile
+		if f.commentsErr = readYAMLFile(q.comments, &c, commentsFormat, &c.Format); f.commentsErr == nil {
+			f.comments = c.comments()
+		}
 	}
 	return f
-}
-
-// readComments reads the comments file beside post-mortem path, if any.
-func readComments(path string) (string, []incident.Comment, error) {
-	commentsPath := commentsFileOf(path)
-	if _, err := os.Lstat(commentsPath); errors.Is(err, fs.ErrNotExist) {
-		return "", nil, nil
-	}
-	var f commentsFile
-	if err := readYAMLFile(commentsPath, &f, commentsFormat, &f.Format); err != nil {
-		return commentsPath, nil, err
-	}
-	return commentsPath, f.comments(), nil
 }
 
 // forEach calls fn(0) … fn(n-1) on every core and waits for all.
@@ -526,6 +520,7 @@ func isNotRegular(err error) bool {
 // cannot be read or are skipped.
 type foundFiles struct {
 	postmortems, catalogs, vocabularies []string
+	comments                            map[string]bool // beside a post-mortem
 	problems                            []FileResult
 }
 
@@ -534,7 +529,7 @@ type foundFiles struct {
 // export. Comment files are read with their post-mortem; one with no
 // post-mortem beside it is reported as skipped.
 func collectFiles(paths []string) foundFiles {
-	var found foundFiles
+	found := foundFiles{comments: map[string]bool{}}
 	var comments []string
 	add := func(path string) {
 		switch base := filepath.Base(path); {
@@ -556,6 +551,9 @@ func collectFiles(paths []string) foundFiles {
 			continue
 		case info.Mode().IsRegular():
 			found.postmortems = append(found.postmortems, root) // named, so read as a post-mortem
+			if _, err := os.Lstat(commentsFileOf(root)); err == nil {
+				found.comments[commentsFileOf(root)] = true
+			}
 			continue
 		case !info.IsDir():
 			found.problems = append(found.problems, FileResult{Path: root, Err: errNotRegular{info.Mode()}, Skipped: true})
@@ -584,7 +582,9 @@ func collectFiles(paths []string) foundFiles {
 	}
 	for _, c := range comments {
 		md := strings.TrimSuffix(c, commentsSuffix) + ".md"
-		if !postmortems[strings.TrimSuffix(c, commentsSuffix)] {
+		if postmortems[strings.TrimSuffix(c, commentsSuffix)] {
+			found.comments[c] = true
+		} else {
 			found.problems = append(found.problems, FileResult{Path: c, Skipped: true,
 				Err: fmt.Errorf("no post-mortem %s beside it; skipped", filepath.Base(md))})
 		}

@@ -247,15 +247,7 @@ func trimBlankLines(text string) string {
 }
 
 // fieldType returns the Go type of the document field written as name.
-func fieldType(name string) reflect.Type {
-	t := reflect.TypeFor[document]()
-	for i := range t.NumField() {
-		if t.Field(i).Tag.Get("yaml") == name {
-			return t.Field(i).Type
-		}
-	}
-	return nil
-}
+func fieldType(name string) reflect.Type { return yamlFieldsOf(reflect.TypeFor[document]()).types[name] }
 
 // checkShape checks a front-matter value against the Go type it is about
 // to be decoded into, and names the field (as Validate does:
@@ -295,15 +287,15 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) error {
 		if n.Kind != yaml.MappingNode {
 			return lineErrorf(n, "%s: must be a mapping of %s", cmp.Or(path, "the document"), strings.Join(yamlFieldNames(t), ", "))
 		}
-		allowed := yamlFieldNames(t)
+		fields := yamlFieldsOf(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			name, err := mappingKey(n.Content[i])
 			if err != nil {
 				return err
 			}
-			field := slices.Index(allowed, name)
-			if field < 0 {
-				return lineErrorf(n.Content[i], "%s: unknown key %q; expected one of %s", cmp.Or(path, "the document"), name, strings.Join(allowed, ", "))
+			field, known := fields.index[name]
+			if !known {
+				return lineErrorf(n.Content[i], "%s: unknown key %q; expected one of %s", cmp.Or(path, "the document"), name, strings.Join(fields.names, ", "))
 			}
 			child := name
 			if path != "" {
