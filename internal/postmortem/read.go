@@ -247,7 +247,9 @@ func trimBlankLines(text string) string {
 }
 
 // fieldType returns the Go type of the document field written as name.
-func fieldType(name string) reflect.Type { return yamlFieldsOf(reflect.TypeFor[document]()).types[name] }
+func fieldType(name string) reflect.Type {
+	return yamlFieldsOf(reflect.TypeFor[document]()).types[name]
+}
 
 // checkShape checks a front-matter value against the Go type it is about
 // to be decoded into, and names the field (as Validate does:
