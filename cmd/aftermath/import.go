@@ -76,11 +76,15 @@ func describeFileError(f archive.FileResult) string {
 // listCommitted says, after an import stopped, exactly which files are in
 // the database: the batches that committed before the fault.
 func listCommitted(w io.Writer, sum archive.Summary) {
-	if len(sum.Committed) == 0 {
+	if len(sum.Committed)+len(sum.CommittedSideFiles) == 0 {
 		fmt.Fprintln(w, "Nothing was written.")
 		return
 	}
-	fmt.Fprintf(w, "These %d files were committed before the import stopped; nothing else was written:\n", len(sum.Committed))
+	fmt.Fprintf(w, "These %d files were committed before the import stopped (with the comments beside them); nothing else was written:\n",
+		len(sum.Committed)+len(sum.CommittedSideFiles))
+	for _, path := range sum.CommittedSideFiles {
+		fmt.Fprintf(w, "  %s\n", path)
+	}
 	for _, r := range sum.Committed {
 		fmt.Fprintf(w, "  %s: %s (incident %d)\n", r.Path, r.Outcome, r.ID)
 	}

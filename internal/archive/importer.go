@@ -57,10 +57,12 @@ type Summary struct {
 	// Failures are the files that failed or conflicted, and Skips those
 	// skipped, each sorted by path.
 	Failures, Skips []FileResult
-	// Committed are the files whose transaction committed, in the order
-	// they were written. When an import stops half-way, they are exactly
-	// what it wrote (created, updated) or found in place.
-	Committed []FileResult
+	// Committed are the post-mortem files whose transaction committed, in
+	// the order they were written (with the comments beside them), and
+	// CommittedSideFiles the catalogues and vocabularies. When an import
+	// stops half-way, they are exactly what it wrote or found in place.
+	Committed          []FileResult
+	CommittedSideFiles []string
 }
 
 // Files is the number of files the import looked at.
@@ -237,6 +239,7 @@ func sideFileDone(err error, path string, done *int, sum *Summary) error {
 	switch {
 	case err == nil:
 		*done++
+		sum.CommittedSideFiles = append(sum.CommittedSideFiles, path)
 	case incident.ErrorCode(err) == incident.EINTERNAL:
 		return err
 	default:
