@@ -79,7 +79,7 @@ func (s *Server) importPostmortem(c *gin.Context) {
 // zip, with their comments, the service catalogue and the vocabularies,
 // all read from one snapshot.
 func (s *Server) exportZip(c *gin.Context) {
-	filter, err := listFilter(c)
+	filter, err := filterFrom(c, exportParams)
 	if err != nil {
 		writeError(c, err)
 		return
