@@ -50,11 +50,15 @@ func (s *Store) AddCategory(ctx context.Context, c incident.Category) error {
 	if err := incident.ValidateCategory(c); err != nil {
 		return err
 	}
-	row := categoryRow{Kind: string(c.Kind), Slug: c.Slug, Description: c.Description}
-	err := s.writer.WithContext(ctx).Create(&row).Error
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return &incident.Error{Code: incident.EINVALID, Message: "The category exists already.",
-			Fields: map[string]string{"slug": "already exists"}}
-	}
-	return err
+	return s.write(ctx, func(tx *writeTx) error {
+		row := categoryRow{Kind: string(c.Kind), Slug: c.Slug, Description: c.Description}
+		err := tx.db.Create(&row).Error
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return &incident.Error{Code: incident.EINVALID, Message: "The category exists already.",
+				Fields: map[string]string{"slug": "already exists"}}
+		} else if err != nil {
+			return err
+		}
+		return tx.recordChanges("category.create", "category", string(c.Kind)+"/"+c.Slug, nil, c)
+	})
 }

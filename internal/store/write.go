@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,11 +21,18 @@ const batchRows = 500
 
 // CreateIncident files a new incident: it normalises and validates inc
 // (severity required), creates its service on first use, and writes the
-// incident, its child lists and its search entry in one transaction. On
-// success inc carries its id, version and times.
+// incident, its child lists, its search entry and an audit entry with
+// every field it set in one transaction. On success inc carries its id,
+// version and times.
 func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) error {
-	return s.CreateIncidents(ctx, []*incident.Incident{inc})
+	return s.createIncidents(ctx, []*incident.Incident{inc}, func(tx *writeTx) error {
+		return tx.recordChanges("incident.create", "incident", strconv.FormatInt(inc.ID, 10), nil, inc, incidentBookkeeping...)
+	})
 }
+
+// incidentBookkeeping are the fields an incident's audit entries leave
+// out: the entry has the id and its own time.
+var incidentBookkeeping = []string{"id", "created_at", "updated_at"}
 
 // UpdateIncident replaces the stored incident inc.ID with inc, provided the
 // stored version is still inc.Version; otherwise it returns a conflict
@@ -34,9 +42,9 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 	if err != nil {
 		return err
 	}
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(tx *writeTx) error {
 		var current incidentRow
-		err := tx.Select("id", "version", "severity", "created_at", "external_id").First(&current, inc.ID).Error
+		err := tx.db.Select("id", "version", "severity", "created_at", "external_id").First(&current, inc.ID).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", inc.ID)
 		} else if err != nil {
@@ -46,7 +54,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 			return staleVersion(inc.Version, current.Version)
 		}
 		inc.Normalize()
-		inc.StampDoneItems(s.Now())
+		inc.StampDoneItems(tx.now)
 		inc.CreatedAt = fromUnix(current.CreatedAt)
 		validate := inc.Validate
 		if current.Severity != "" {
@@ -55,22 +63,46 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		if err := validate(vocab); err != nil {
 			return err
 		}
-		return replaceIncidents(tx, []*incident.Incident{inc}, s.Now())
+		before, err := s.storedForAudit(ctx, inc.ID)
+		if err != nil {
+			return err
+		}
+		if err := replaceIncidents(tx.db, []*incident.Incident{inc}, tx.now); err != nil {
+			return err
+		}
+		return tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), before, inc, incidentBookkeeping...)
 	})
+}
+
+// storedForAudit reads an incident as committed, for the "before" of an
+// audit entry, from inside a write. On SQLite the reader sees exactly what
+// the write is changing: the write holds the one write lock, so nothing
+// can commit in between. (A PostgreSQL store reads it in the transaction.)
+func (s *Store) storedForAudit(ctx context.Context, id int64) (*incident.Incident, error) {
+	return s.GetIncident(ctx, id)
 }
 
 // DeleteIncident removes an incident with its children, comments and
 // search entry.
+// The audit entry keeps every field it had, so a deleted incident can be
+// read back from the log.
 func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Delete(&incidentRow{}, id)
+	return s.write(ctx, func(tx *writeTx) error {
+		before, err := s.storedForAudit(ctx, id)
+		if err != nil {
+			return err
+		}
+		res := tx.db.Delete(&incidentRow{}, id)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
 		}
-		return tx.Exec("DELETE FROM incidents_fts WHERE docid = ?", id).Error
+		if err := tx.db.Exec("DELETE FROM incidents_fts WHERE docid = ?", id).Error; err != nil {
+			return err
+		}
+		return tx.recordChanges("incident.delete", "incident", strconv.FormatInt(id, 10), before, nil, incidentBookkeeping...)
 	})
 }
 

@@ -22,6 +22,7 @@ type Store interface {
 	CategoryStore
 	PostmortemStore
 	StatsStore
+	AuditStore
 	auth.Store
 	Ping(ctx context.Context) error
 }
@@ -140,6 +141,7 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/api/v1/reports/patterns.md", viewer, api, noBody, s.patternReportMarkdown},
 		{"GET", "/api/v1/categories", viewer, api, noBody, s.listCategories},
 		{"POST", "/api/v1/categories", admin, api, jsonBody, s.addCategory},
+		{"GET", "/api/v1/audit", admin, api, noBody, s.listAudit},
 		{"GET", "/api/v1/users", admin, api, noBody, s.listUsers},
 		{"POST", "/api/v1/users", admin, api, jsonBody, s.createUser},
 		{"PATCH", "/api/v1/users/:name", admin, api, jsonBody, s.patchUser},
