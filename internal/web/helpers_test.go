@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -97,6 +98,13 @@ func newClockedAPI(t testing.TB, cfg web.Config, ac auth.Config) (*api, *clock) 
 // serveAPI serves st through a real HTTP server.
 func serveAPI(t testing.TB, st *store.Store, cfg web.Config) *api {
 	t.Helper()
+	return serveAPIOn(t, st, cfg, nil)
+}
+
+// serveAPIOn is serveAPI on a listener the test made (nil for a new one),
+// for configurations that need the server's address first.
+func serveAPIOn(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) *api {
+	t.Helper()
 	cfg.Store = st
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -105,7 +113,12 @@ func serveAPI(t testing.TB, st *store.Store, cfg web.Config) *api {
 		cfg.Accounts = auth.New(auth.Config{Store: st})
 	}
 	server := web.New(cfg)
-	srv := httptest.NewServer(server)
+	srv := httptest.NewUnstartedServer(server)
+	if ln != nil {
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		server.Close(context.Background())

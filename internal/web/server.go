@@ -48,6 +48,9 @@ type Config struct {
 	// TrustedOrigins are other origins (https://ui.example.com) whose
 	// browsers may send unsafe requests; none by default.
 	TrustedOrigins []string
+	// OIDC signs people in through an identity provider; nil offers the
+	// password form only.
+	OIDC *auth.OIDC
 }
 
 // Server routes HTTP requests to handlers.
@@ -57,6 +60,7 @@ type Server struct {
 	router   *gin.Engine
 	pages    *pages
 	accounts *auth.Accounts
+	oidc     *auth.OIDC
 	// sessions has one manager for plain HTTP and one for HTTPS: the
 	// cookie is Secure (and __Host-) exactly when the client used HTTPS.
 	plainSessions, secureSessions *scs.SessionManager
@@ -76,7 +80,7 @@ func New(cfg Config) *Server {
 		cfg.Accounts = auth.New(auth.Config{Store: cfg.Store})
 	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(), pages: parsePages(),
-		accounts: cfg.Accounts, rules: map[string]Access{}}
+		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}}
 	s.plainSessions = s.newSessionManager(false)
 	s.secureSessions = s.newSessionManager(true)
 	s.crossOrigin = newCrossOriginProtection(cfg.TrustedOrigins, cfg.Logger)
@@ -120,6 +124,8 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/login", open, page, noBody, s.loginPage},
 		{"POST", "/login", open, page, formBody, s.login},
 		{"POST", "/logout", open, page, formBody, s.logout},
+		{"GET", "/login/oidc", open, page, noBody, s.beginOIDC},
+		{"GET", "/login/oidc/callback", open, page, noBody, s.finishOIDC},
 		{"GET", "/", viewer, page, noBody, s.home},
 
 		{"GET", "/api/v1/me", signedIn, api, noBody, s.me},
