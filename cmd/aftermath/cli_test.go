@@ -120,18 +120,7 @@ func TestServeDemoThenShutDown(t *testing.T) {
 		done <- err
 	}()
 	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil && resp.StatusCode == http.StatusOK {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, base)
 	// Without credentials the API answers 401; with a token of the admin
 	// that serve made, it answers.
 	if resp, err := http.Get(base + "/api/v1/incidents?limit=1"); err != nil || resp.StatusCode != http.StatusUnauthorized {

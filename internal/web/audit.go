@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // AuditStore is what the audit log's handler needs from storage.
@@ -21,16 +20,10 @@ type AuditStore interface {
 // since and until; limit and cursor page through it.
 func (s *Server) listAudit(c *gin.Context) {
 	errs := incident.FieldErrors{}
-	f := incident.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action"), Entity: c.Query("entity"), Limit: 50}
+	f := incident.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action"), Entity: c.Query("entity")}
 	f.Since = parseTimeParam(c, "since", errs)
 	f.Until = parseTimeParam(c, "until", errs)
-	if raw := c.Query("limit"); raw != "" {
-		limit, err := strconv.Atoi(raw)
-		if err != nil || limit < 1 || limit > store.MaxLimit {
-			errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
-		}
-		f.Limit = limit
-	}
+	f.Limit = limitParam(c, errs)
 	if raw := c.Query("cursor"); raw != "" {
 		before, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || before < 1 {

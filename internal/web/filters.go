@@ -30,14 +30,21 @@ func listFilter(c *gin.Context) (store.Filter, error) {
 	checkEnum(errs, "outage_type", f.OutageType, incident.OutageTypes)
 	f.Since = parseTimeParam(c, "since", errs)
 	f.Until = parseTimeParam(c, "until", errs)
-	if raw := c.Query("limit"); raw != "" {
-		limit, err := strconv.Atoi(raw)
-		if err != nil || limit < 1 || limit > store.MaxLimit {
-			errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
-		}
-		f.Limit = limit
-	}
+	f.Limit = limitParam(c, errs)
 	return f, badParams(errs)
+}
+
+// limitParam reads the page size, 0 when the query does not say.
+func limitParam(c *gin.Context, errs incident.FieldErrors) int {
+	raw := c.Query("limit")
+	if raw == "" {
+		return 0
+	}
+	limit, err := strconv.Atoi(raw)
+	if err != nil || limit < 1 || limit > store.MaxLimit {
+		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
+	}
+	return limit
 }
 
 func checkEnum[T ~string](errs incident.FieldErrors, name string, value T, allowed []T) {

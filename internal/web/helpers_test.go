@@ -19,6 +19,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
@@ -136,17 +137,7 @@ func (a *api) as(role incident.Role) *api {
 	a.roles.mu.Lock()
 	defer a.roles.mu.Unlock()
 	if _, ok := a.roles.tokens[role]; !ok {
-		ctx := context.Background()
-		// No password: these accounts sign in with their tokens only,
-		// which spares each test an argon2 hash per role.
-		u := &incident.User{Name: string(role), Role: role}
-		if err := a.store.CreateUser(ctx, u); err != nil {
-			a.t.Fatal(err)
-		}
-		_, secret, err := a.accounts.CreateToken(ctx, u, auth.TokenRequest{Label: "test " + string(role)})
-		if err != nil {
-			a.t.Fatal(err)
-		}
+		u, secret := storetest.Token(a.t, a.store, a.accounts, string(role), role)
 		a.roles.tokens[role], a.roles.users[role] = secret, u
 	}
 	b := *a
@@ -158,14 +149,7 @@ func (a *api) as(role incident.Role) *api {
 // token of it, for tests that call a server's ServeHTTP directly.
 func adminToken(t testing.TB, st *store.Store, accounts *auth.Accounts) string {
 	t.Helper()
-	u := &incident.User{Name: "fuzz-admin", Role: incident.RoleAdmin}
-	if err := st.CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
-	_, secret, err := accounts.CreateToken(context.Background(), u, auth.TokenRequest{Label: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, secret := storetest.Token(t, st, accounts, "fuzz-admin", incident.RoleAdmin)
 	return secret
 }
 
