@@ -138,6 +138,11 @@ func (s *Store) UpdateUser(ctx context.Context, name string, change incident.Use
 			changes = append(changes, incident.Changed("role", row.Role, *change.Role))
 			row.Role = string(*change.Role)
 		}
+		if change.PasswordHash != nil && row.Source == incident.SourceOIDC {
+			// A password would let the account in without the provider.
+			return &incident.Error{Code: incident.EINVALID, Message: "This account signs in at the identity provider; it has no password.",
+				Fields: map[string]string{"password": "cannot be set on a single-sign-on account"}}
+		}
 		if change.PasswordHash != nil {
 			row.PasswordHash = *change.PasswordHash
 			changes = append(changes, incident.Set("password", "changed"))

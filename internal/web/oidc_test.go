@@ -104,10 +104,12 @@ func TestSingleSignOn(t *testing.T) {
 	if err != nil || u.Role != incident.RoleResponder || u.Source != incident.SourceOIDC || u.PasswordHash != "" {
 		t.Fatalf("account %+v %v", u, err)
 	}
-	// A single-sign-on account has no password to log in with.
+	// A single-sign-on account has no password to log in with, and none
+	// can be given to it.
 	if resp, _ := a.browser().postForm("/login", url.Values{"username": {"jane.doe"}, "password": {""}}); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("password login of an SSO account: %d", resp.StatusCode)
 	}
+	a.json("PATCH", "/api/v1/users/jane.doe", map[string]any{"password": "a password to bypass the provider"}, http.StatusUnprocessableEntity, nil)
 
 	// The next sign-in takes the role the groups give now.
 	m.QueueUser(&mockoidc.MockUser{Subject: "u-1", PreferredUsername: "jane.doe", Groups: []string{"sre-leads"}})
