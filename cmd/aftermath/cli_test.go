@@ -208,6 +208,51 @@ func TestImportAndExportCommands(t *testing.T) {
 	}
 }
 
+// TestImportListsConflictsAndGoesOn: a file older than the stored
+// incident is listed as a conflict with the current version, the other
+// files import, and the command exits non-zero.
+func TestImportListsConflictsAndGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	ctx := context.Background()
+	if _, err := run(t, ctx, "seed", "--synthetic", "5", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if _, err := run(t, ctx, "export", "--db", db, "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := s.GetIncident(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Title = "Edited after the export"
+	if err := s.UpdateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	files, _ := filepath.Glob(filepath.Join(out, "*.md"))
+	for _, f := range files { // every file edited by hand
+		data, _ := os.ReadFile(f)
+		end := 4 + strings.Index(string(data[4:]), "\n---\n") // the front matter's closing line
+		os.WriteFile(f, []byte(string(data[:end])+"\nhand_edited: true"+string(data[end:])), 0o644)
+	}
+	text, err := run(t, ctx, "import", "--db", db, out)
+	if err == nil || !strings.Contains(text, "4 updated") || !strings.Contains(text, "1 conflicts") ||
+		!strings.Contains(text, "-2.md: conflict: ") || !strings.Contains(text, "it is at version 2") {
+		t.Fatalf("import: %v\n%s", err, text)
+	}
+	for _, id := range []string{"+2", "02", "2.0", "0"} {
+		if _, err := run(t, ctx, "export", id, "--db", db); err == nil {
+			t.Errorf("export %s succeeded", id)
+		}
+	}
+}
+
 func TestReportCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "r.db")
 	ctx := context.Background()

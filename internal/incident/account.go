@@ -171,12 +171,7 @@ func ValidateUserName(field, name string) error {
 // ValidateTokenLabel checks a token's label.
 func ValidateTokenLabel(label string) error {
 	errs := FieldErrors{}
-	if len(label) > MaxTokenLabel {
-		errs.Add("label", tooLong(MaxTokenLabel))
-	}
-	if strings.ContainsFunc(label, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		errs.Add("label", "must not hold control characters")
-	}
+	optionalName(&errs, "label", label, MaxTokenLabel)
 	return errs.Err()
 }
 

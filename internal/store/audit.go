@@ -15,7 +15,7 @@ import (
 
 // The audit log is written by writeTx, in the transaction of the change it
 // records (see write). Its schema and the chain are described in
-// migrations/sqlite/00005_audit.sql.
+// migrations/sqlite/00006_audit.sql.
 
 type auditRow struct {
 	Seq        int64 `gorm:"primaryKey;autoIncrement:false"`

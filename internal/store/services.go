@@ -105,9 +105,8 @@ func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change inci
 	var after *incident.Service
 	err := s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.unix()
-		// Read as committed; see storedForAudit.
-		before, err := s.GetService(ctx, key)
-		if incident.ErrorCode(err) == incident.ENOTFOUND {
+		before, err := serviceIn(tx, key)
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
 		} else if err != nil {
 			return err

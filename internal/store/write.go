@@ -36,18 +36,18 @@ var incidentBookkeeping = []string{"id", "created_at", "updated_at"}
 
 // UpdateIncident replaces the stored incident inc.ID with inc, provided the
 // stored version is still inc.Version; otherwise it returns a conflict
-// carrying the current version. A severity, once set, stays required.
+// carrying the current version. A severity, once set, stays required, and
+// so do the lifecycle fields: an update that leaves one out is refused, not
+// reset to a default. An update that changes nothing is not a write: the
+// version and updated_at stay, and inc is set to the stored incident.
 func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 	vocab, err := s.Vocabulary(ctx)
 	if err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *writeTx) error {
-		var current incidentRow
-		err := tx.db.Select("id", "version", "severity", "created_at", "external_id").First(&current, inc.ID).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", inc.ID)
-		} else if err != nil {
+		current, err := getIncident(tx.db, inc.ID)
+		if err != nil {
 			return err
 		}
 		if current.Version != inc.Version {
@@ -55,7 +55,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		}
 		inc.Normalize()
 		inc.StampDoneItems(tx.now)
-		inc.CreatedAt = fromUnix(current.CreatedAt)
+		inc.CreatedAt = current.CreatedAt
 		validate := inc.Validate
 		if current.Severity != "" {
 			validate = inc.ValidateFiled
@@ -63,23 +63,16 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		if err := validate(vocab); err != nil {
 			return err
 		}
-		before, err := s.storedForAudit(ctx, inc.ID)
-		if err != nil {
-			return err
+		if sameContent(inc, current) {
+			*inc = *current
+			return nil
 		}
+		inc.Version = current.Version + 1
 		if err := replaceIncidents(tx.db, []*incident.Incident{inc}, tx.now); err != nil {
 			return err
 		}
-		return tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), before, inc, incidentBookkeeping...)
+		return tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), current, inc, incidentBookkeeping...)
 	})
-}
-
-// storedForAudit reads an incident as committed, for the "before" of an
-// audit entry, from inside a write. On SQLite the reader sees exactly what
-// the write is changing: the write holds the one write lock, so nothing
-// can commit in between. (A PostgreSQL store reads it in the transaction.)
-func (s *Store) storedForAudit(ctx context.Context, id int64) (*incident.Incident, error) {
-	return s.GetIncident(ctx, id)
 }
 
 // DeleteIncident removes an incident with its children, comments and
@@ -88,7 +81,7 @@ func (s *Store) storedForAudit(ctx context.Context, id int64) (*incident.Inciden
 // read back from the log.
 func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *writeTx) error {
-		before, err := s.storedForAudit(ctx, id)
+		before, err := getIncident(tx.db, id)
 		if err != nil {
 			return err
 		}
@@ -119,6 +112,7 @@ func (s *Store) prepareNew(inc *incident.Incident) {
 	now := s.Now().UTC().Truncate(time.Second)
 	inc.ID = 0
 	inc.Normalize()
+	inc.ApplyDefaults()
 	inc.StampDoneItems(now)
 	inc.Version = 1
 	inc.CreatedAt, inc.UpdatedAt = now, now
@@ -182,9 +176,9 @@ func insertDependents(tx *gorm.DB, incs []*incident.Incident) error {
 	return indexForSearch(tx, byID)
 }
 
-// replaceIncidents rewrites existing incidents (ids and versions set) in
-// tx: the row is updated, its version raised, its children and search
-// entry replaced.
+// replaceIncidents rewrites existing incidents in tx: the row is updated
+// (to the new version the caller set), its children and search entry
+// replaced.
 func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) error {
 	if len(incs) == 0 {
 		return nil
@@ -194,7 +188,6 @@ func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) err
 	}
 	ids := make([]int64, len(incs))
 	for i, inc := range incs {
-		inc.Version++
 		inc.UpdatedAt = now.UTC().Truncate(time.Second)
 		row, err := toRow(inc)
 		if err != nil {

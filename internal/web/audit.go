@@ -19,11 +19,11 @@ type AuditStore interface {
 // actor (a user name), action, entity ("incident" or "incident/42"),
 // since and until; limit and cursor page through it.
 func (s *Server) listAudit(c *gin.Context) {
-	errs := incident.FieldErrors{}
+	var errs incident.FieldErrors
 	f := incident.AuditFilter{Actor: c.Query("actor"), Action: c.Query("action"), Entity: c.Query("entity")}
-	f.Since = parseTimeParam(c, "since", errs)
-	f.Until = parseTimeParam(c, "until", errs)
-	f.Limit = limitParam(c, errs)
+	f.Since = parseTimeParam(c, "since", &errs)
+	f.Until = parseTimeParam(c, "until", &errs)
+	f.Limit = limitParam(c, &errs)
 	if raw := c.Query("cursor"); raw != "" {
 		before, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || before < 1 {
@@ -31,7 +31,7 @@ func (s *Server) listAudit(c *gin.Context) {
 		}
 		f.Before = before
 	}
-	if err := badParams(errs); err != nil {
+	if err := badParams(&errs); err != nil {
 		writeError(c, err)
 		return
 	}
