@@ -16,7 +16,7 @@ var files embed.FS
 // domain's own functions; their numbers are taken among these files' and
 // they live with the schema's owner, internal/store (goMigrations):
 //
-//	00004  fold service keys (internal/store/migrate_service_keys.go)
+//	00005  fold service keys (internal/store/migrate_service_keys.go)
 func SQLite() fs.FS {
 	sub, err := fs.Sub(files, "sqlite")
 	if err != nil {
