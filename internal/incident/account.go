@@ -66,6 +66,8 @@ const (
 	ActorToken  ActorKind = "token"  // an API token, on behalf of its owner
 	ActorCLI    ActorKind = "cli"    // the aftermath command on the database's machine
 	ActorSystem ActorKind = "system" // the server itself (first start, demo data)
+	// ActorAnonymous is someone not signed in: a failed login.
+	ActorAnonymous ActorKind = "anonymous"
 )
 
 // Actor is who is asking: it is carried in the context from the edge that

@@ -115,9 +115,8 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 			r.CommentErrors[i] = validateImportedComments(b.Comments[i])
 		}
 	}
-	now := s.Now().UTC().Truncate(time.Second)
-	err = s.write(ctx, func(w *writeTx) error {
-		tx := w.db
+	err = s.write(ctx, func(wtx *writeTx) error {
+		tx, now := wtx.db, wtx.now.Truncate(time.Second)
 		plan, err := planImport(tx, incs, r.Errors, r.Outcomes)
 		if err != nil {
 			return err
@@ -130,8 +129,10 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 			return err
 		}
 		plan.shareIDs()
-		r.CommentsAdded, err = mergeImportedComments(tx, b, r)
-		return err
+		if r.CommentsAdded, err = mergeImportedComments(wtx, b, r); err != nil {
+			return err
+		}
+		return plan.record(wtx)
 	})
 	if err != nil {
 		return nil, err
@@ -142,7 +143,9 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 // importPlan is what one import batch writes.
 type importPlan struct {
 	created, updated []*incident.Incident
-	takenIDs         map[int64]bool // ids of stored incidents the batch names
+	// before holds each updated incident as it was stored.
+	before   map[*incident.Incident]*incident.Incident
+	takenIDs map[int64]bool // ids of stored incidents the batch names
 	// followers are the copies that are not written, each with the copy
 	// whose id it reports.
 	followers map[*incident.Incident]*incident.Incident
@@ -161,7 +164,8 @@ func planImport(tx *gorm.DB, incs []*incident.Incident, errs []error, outcomes [
 	if err != nil {
 		return nil, err
 	}
-	plan := &importPlan{takenIDs: matches.takenIDs, followers: map[*incident.Incident]*incident.Incident{}}
+	plan := &importPlan{takenIDs: matches.takenIDs, followers: map[*incident.Incident]*incident.Incident{},
+		before: map[*incident.Incident]*incident.Incident{}}
 	for _, group := range copiesOf(incs, valid, matches.stored) {
 		plan.resolve(incs, group, matches.stored, errs, outcomes)
 	}
@@ -213,6 +217,7 @@ func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[
 		w.ID, w.CreatedAt = current.ID, current.CreatedAt
 		w.Version = max(top, current.Version+1)
 		p.updated = append(p.updated, w)
+		p.before[w] = current
 	}
 	for _, i := range group {
 		if i == winner {
@@ -268,6 +273,30 @@ func (p *importPlan) prepareCreated(now time.Time) {
 			inc.UpdatedAt = now
 		}
 	}
+}
+
+// record writes the audit entries of an import. An incident that the
+// import updated gets the before and after of each field it changed, as
+// an edit would: that is what an auditor asks of a re-import over a
+// published post-mortem. One that it created gets its identity (title,
+// service, external id), not every field: the content is the file's and
+// the incident's own, and copying it into the log would double the size
+// of an import of thousands of files and cut its speed. What the import
+// did not write (unchanged, superseded, in conflict) gets no entry.
+func (p *importPlan) record(tx *writeTx) error {
+	for _, inc := range p.created {
+		changes := []incident.FieldChange{incident.Set("title", inc.Title), incident.Set("service", inc.Service)}
+		if inc.ExternalID != "" {
+			changes = append(changes, incident.Set("external_id", inc.ExternalID))
+		}
+		tx.record("incident.import", "incident", strconv.FormatInt(inc.ID, 10), changes)
+	}
+	for _, inc := range p.updated {
+		if err := tx.recordChanges("incident.import", "incident", strconv.FormatInt(inc.ID, 10), p.before[inc], inc, incidentBookkeeping...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // shareIDs tells each copy that was not written the id of the one that was.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -39,6 +40,15 @@ func (s *Store) ImportCatalog(ctx context.Context, services []CatalogService) er
 	now := s.Now().Unix()
 	return s.write(ctx, func(w *writeTx) error {
 		tx := w.db
+		// What each service was before, for the audit log (nil: new).
+		before := make([]*incident.Service, len(services))
+		for i, svc := range services {
+			found, err := serviceIn(tx, incident.ServiceKey(svc.Name))
+			if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
+			}
+			before[i] = found
+		}
 		rows := make([]serviceRow, len(services))
 		for i, svc := range services {
 			created := svc.CreatedAt
@@ -50,8 +60,20 @@ func (s *Store) ImportCatalog(ctx context.Context, services []CatalogService) er
 		if err := createRows(tx.Clauses(clause.OnConflict{DoNothing: true}), rows); err != nil {
 			return err
 		}
-		for _, svc := range services {
-			if err := addRelations(tx, incident.ServiceKey(svc.Name), svc.DependsOn, svc.Industries, now); err != nil {
+		for i, svc := range services {
+			key := incident.ServiceKey(svc.Name)
+			if err := addRelations(tx, key, svc.DependsOn, svc.Industries, now); err != nil {
+				return err
+			}
+			after, err := serviceIn(tx, key)
+			if err != nil {
+				return err
+			}
+			var was any // nil for a new service, not a nil *Service
+			if before[i] != nil {
+				was = before[i]
+			}
+			if err := w.recordChanges("service.import", "service", key, was, after); err != nil {
 				return err
 			}
 		}
@@ -119,6 +141,9 @@ func (s *Store) ImportCategories(ctx context.Context, categories []incident.Cate
 			have[id] = true
 			count[id.Kind]++
 			added = append(added, categoryRow{Kind: id.Kind, Slug: id.Slug, Description: c.Description})
+			if err := w.recordChanges("category.import", "category", id.Kind+"/"+id.Slug, nil, c); err != nil {
+				return err
+			}
 		}
 		return createRows(tx, added)
 	})

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
@@ -33,9 +32,11 @@ func validateImportedComments(comments []incident.Comment) error {
 	return errs.ErrAs(incident.EINVALID, "Some comments are not valid.")
 }
 
-// mergeImportedComments adds, in tx, the comments of each imported
-// incident that its discussion does not hold yet, and returns how many.
-func mergeImportedComments(tx *gorm.DB, b ImportBatch, r *ImportResult) (int, error) {
+// mergeImportedComments adds, in wtx, the comments of each imported
+// incident that its discussion does not hold yet, records each in the
+// audit log, and returns how many it added.
+func mergeImportedComments(wtx *writeTx, b ImportBatch, r *ImportResult) (int, error) {
+	tx := wtx.db
 	byIncident := map[int64][]incident.Comment{}
 	var ids []int64
 	for i, comments := range b.Comments {
@@ -103,6 +104,12 @@ func mergeImportedComments(tx *gorm.DB, b ImportBatch, r *ImportResult) (int, er
 	}
 	if err := errors.Join(createRows(tx, withID), createRows(tx, withoutID)); err != nil {
 		return 0, err
+	}
+	for _, row := range append(withID, withoutID...) {
+		c := fromCommentRow(row)
+		if err := wtx.recordChanges("comment.import", "comment", strconv.FormatInt(c.ID, 10), nil, &c, "id", "created_at"); err != nil {
+			return 0, err
+		}
 	}
 	return len(rows), nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// foldSearchText is migration 6: the search index holds text folded as
+// foldSearchText is migration 7: the search index holds text folded as
 // queries are (indexText: incident.Fold for all but ASCII), where it used
 // to hold the text as written. The entries of incidents whose searched
 // text is all ASCII are already what indexText gives; the others are
@@ -53,7 +53,7 @@ func foldSearchText(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// unfoldSearchText is migration 6 undone: nothing. Folded entries serve
+// unfoldSearchText is migration 7 undone: nothing. Folded entries serve
 // the older code's queries too (the tokenizer folds ASCII and Latin
 // accents itself), only without the foldings it never made.
 func unfoldSearchText(context.Context, *sql.Tx) error { return nil }
@@ -70,7 +70,7 @@ func changedByFolding(inc *incident.Incident, row []any) bool {
 	return false
 }
 
-// searchRowAsWritten is the row the index held before migration 6.
+// searchRowAsWritten is the row the index held before migration 7.
 func searchRowAsWritten(inc *incident.Incident) []any {
 	return []any{inc.ID, inc.Title, inc.Summary, inc.Description,
 		joinNonEmpty(inc.PrimaryCause.Category, inc.PrimaryCause.Description, inc.PrimaryCause.Trigger),

@@ -140,6 +140,12 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 	if page.Total != writers*perWriter {
 		t.Fatalf("%d incidents updated, want %d", page.Total, writers*perWriter)
 	}
+	// Every write left one entry, and concurrent writers kept the audit
+	// log's chain in one line.
+	check, err := s.VerifyAudit(ctx)
+	if err != nil || check.Problem != "" || check.Entries != 2*writers*perWriter {
+		t.Fatalf("audit after concurrent writes: %+v %v", check, err)
+	}
 }
 
 func TestSearchFollowsUpdatesAndDeletes(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,11 +21,18 @@ const batchRows = 500
 
 // CreateIncident files a new incident: it normalises and validates inc
 // (severity required), creates its service on first use, and writes the
-// incident, its child lists and its search entry in one transaction. On
-// success inc carries its id, version and times.
+// incident, its child lists, its search entry and an audit entry with
+// every field it set in one transaction. On success inc carries its id,
+// version and times.
 func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) error {
-	return s.CreateIncidents(ctx, []*incident.Incident{inc})
+	return s.createIncidents(ctx, []*incident.Incident{inc}, func(tx *writeTx) error {
+		return tx.recordChanges("incident.create", "incident", strconv.FormatInt(inc.ID, 10), nil, inc, incidentBookkeeping...)
+	})
 }
+
+// incidentBookkeeping are the fields an incident's audit entries leave
+// out: the entry has the id and its own time.
+var incidentBookkeeping = []string{"id", "created_at", "updated_at"}
 
 // UpdateIncident replaces the stored incident inc.ID with inc, provided the
 // stored version is still inc.Version; otherwise it returns a conflict
@@ -37,9 +45,8 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(w *writeTx) error {
-		tx := w.db
-		current, err := getIncident(tx, inc.ID)
+	return s.write(ctx, func(tx *writeTx) error {
+		current, err := getIncident(tx.db, inc.ID)
 		if err != nil {
 			return err
 		}
@@ -47,7 +54,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 			return staleVersion(inc.Version, current.Version)
 		}
 		inc.Normalize()
-		inc.StampDoneItems(s.Now())
+		inc.StampDoneItems(tx.now)
 		inc.CreatedAt = current.CreatedAt
 		validate := inc.Validate
 		if current.Severity != "" {
@@ -61,22 +68,34 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 			return nil
 		}
 		inc.Version = current.Version + 1
-		return replaceIncidents(tx, []*incident.Incident{inc}, s.Now())
+		if err := replaceIncidents(tx.db, []*incident.Incident{inc}, tx.now); err != nil {
+			return err
+		}
+		return tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), current, inc, incidentBookkeeping...)
 	})
 }
 
 // DeleteIncident removes an incident with its children, comments and
 // search entry.
+// The audit entry keeps every field it had, so a deleted incident can be
+// read back from the log.
 func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Delete(&incidentRow{}, id)
+	return s.write(ctx, func(tx *writeTx) error {
+		before, err := getIncident(tx.db, id)
+		if err != nil {
+			return err
+		}
+		res := tx.db.Delete(&incidentRow{}, id)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
 		}
-		return tx.Exec("DELETE FROM incidents_fts WHERE docid = ?", id).Error
+		if err := tx.db.Exec("DELETE FROM incidents_fts WHERE docid = ?", id).Error; err != nil {
+			return err
+		}
+		return tx.recordChanges("incident.delete", "incident", strconv.FormatInt(id, 10), before, nil, incidentBookkeeping...)
 	})
 }
 

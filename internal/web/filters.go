@@ -39,14 +39,21 @@ func filterFrom(c *gin.Context, allowed []string) (store.Filter, error) {
 	checkEnum(&errs, "outage_type", f.OutageType, incident.OutageTypes)
 	f.Since = parseTimeParam(c, "since", &errs)
 	f.Until = parseTimeParam(c, "until", &errs)
-	if raw := c.Query("limit"); raw != "" {
-		limit, ok := incident.ParseCount(raw, store.MaxLimit)
-		if !ok {
-			errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
-		}
-		f.Limit = int(limit)
-	}
+	f.Limit = limitParam(c, &errs)
 	return f, badParams(&errs)
+}
+
+// limitParam reads the page size, 0 when the query does not say.
+func limitParam(c *gin.Context, errs *incident.FieldErrors) int {
+	raw := c.Query("limit")
+	if raw == "" {
+		return 0
+	}
+	limit, ok := incident.ParseCount(raw, store.MaxLimit)
+	if !ok {
+		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
+	}
+	return int(limit)
 }
 
 func checkEnum[T ~string](errs *incident.FieldErrors, name string, value T, allowed []T) {

@@ -22,6 +22,7 @@ type Store interface {
 	CategoryStore
 	PostmortemStore
 	StatsStore
+	AuditStore
 	auth.Store
 	Ping(ctx context.Context) error
 }
@@ -47,6 +48,9 @@ type Config struct {
 	// TrustedOrigins are other origins (https://ui.example.com) whose
 	// browsers may send unsafe requests; none by default.
 	TrustedOrigins []string
+	// OIDC signs people in through an identity provider; nil offers the
+	// password form only.
+	OIDC *auth.OIDC
 }
 
 // Server routes HTTP requests to handlers.
@@ -56,6 +60,7 @@ type Server struct {
 	router   *gin.Engine
 	pages    *pages
 	accounts *auth.Accounts
+	oidc     *auth.OIDC
 	// sessions has one manager for plain HTTP and one for HTTPS: the
 	// cookie is Secure (and __Host-) exactly when the client used HTTPS.
 	plainSessions, secureSessions *scs.SessionManager
@@ -75,7 +80,7 @@ func New(cfg Config) *Server {
 		cfg.Accounts = auth.New(auth.Config{Store: cfg.Store})
 	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(), pages: parsePages(),
-		accounts: cfg.Accounts, rules: map[string]Access{}}
+		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}}
 	s.plainSessions = s.newSessionManager(false)
 	s.secureSessions = s.newSessionManager(true)
 	s.crossOrigin = newCrossOriginProtection(cfg.TrustedOrigins, cfg.Logger)
@@ -119,6 +124,8 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/login", open, page, noBody, s.loginPage},
 		{"POST", "/login", open, page, formBody, s.login},
 		{"POST", "/logout", open, page, formBody, s.logout},
+		{"GET", "/login/oidc", open, page, noBody, s.beginOIDC},
+		{"GET", "/login/oidc/callback", open, page, noBody, s.finishOIDC},
 		{"GET", "/", viewer, page, noBody, s.home},
 
 		{"GET", "/api/v1/me", signedIn, api, noBody, s.me},
@@ -140,6 +147,7 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/api/v1/reports/patterns.md", viewer, api, noBody, s.patternReportMarkdown},
 		{"GET", "/api/v1/categories", viewer, api, noBody, s.listCategories},
 		{"POST", "/api/v1/categories", admin, api, jsonBody, s.addCategory},
+		{"GET", "/api/v1/audit", admin, api, noBody, s.listAudit},
 		{"GET", "/api/v1/users", admin, api, noBody, s.listUsers},
 		{"POST", "/api/v1/users", admin, api, jsonBody, s.createUser},
 		{"PATCH", "/api/v1/users/:name", admin, api, jsonBody, s.patchUser},
