@@ -7,6 +7,7 @@
 // post-mortem are resolved together whatever their names, then parses on
 // every core while the previous batch is written in one transaction.
 //
-// It is what `aftermath import`, `aftermath export`, POST /api/v1/import
-// and GET /api/v1/export.zip share.
+// It is what `aftermath import`, `aftermath export` and GET
+// /api/v1/export.zip share; POST /api/v1/import takes one post-mortem
+// straight to the store, under the same rules.
 package archive
