@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/internal/catalog"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -164,18 +165,16 @@ func writeCatalogAndVocabulary(sn *store.Snapshot, modified time.Time, write fun
 	if err != nil {
 		return err
 	}
-	files := []struct {
-		name string
-		doc  any
-	}{{CatalogFile, newCatalogFile(services)}, {VocabularyFile, newVocabularyFile(categories)}}
-	for _, f := range files {
-		data, err := postmortem.MarshalYAMLFile(f.doc)
-		if err != nil {
-			return err
-		}
-		if err := write(f.name, modified, data); err != nil {
-			return err
-		}
+	catalogue, err := catalog.Marshal(services)
+	if err != nil {
+		return err
 	}
-	return nil
+	vocabulary, err := postmortem.MarshalYAMLFile(newVocabularyFile(categories))
+	if err != nil {
+		return err
+	}
+	if err := write(CatalogFile, modified, catalogue); err != nil {
+		return err
+	}
+	return write(VocabularyFile, modified, vocabulary)
 }

@@ -117,6 +117,15 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 	}
 	err = s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.now.Truncate(time.Second)
+		known, err := knownFailureModes(tx, incs)
+		if err != nil {
+			return err
+		}
+		for i, inc := range incs {
+			if r.Errors[i] == nil {
+				r.Errors[i] = inc.CheckFailureModes(known)
+			}
+		}
 		plan, err := planImport(tx, incs, r.Errors, r.Outcomes)
 		if err != nil {
 			return err

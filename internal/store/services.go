@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -34,20 +35,17 @@ type ServiceSummary struct {
 	LastIncidentAt *int64 `json:"-"`
 }
 
-// ListServices returns every service by name, with incident counts and
-// direct relations, read from one snapshot.
+// ListServices returns every service by name, with incident counts, what
+// the catalogue says of each, and direct relations, read from one snapshot.
 func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
 	var out []ServiceSummary
 	err := s.read(ctx, func(tx *gorm.DB) error {
 		var rows []struct {
-			Key       string
-			Name      string
+			Service   serviceRow `gorm:"embedded"`
 			Incidents int64
 		}
 		err := tx.Table("services").
-			Select("services.key, services.name, COUNT(incidents.id) AS incidents").
-			Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
-			Group("services.key, services.name").
+			Select("services.*, (SELECT COUNT(*) FROM incidents WHERE incidents.service_key = services.key) AS incidents").
 			Order("LOWER(services.name), services.key").
 			Scan(&rows).Error
 		if err != nil {
@@ -59,7 +57,7 @@ func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
 		}
 		out = make([]ServiceSummary, len(rows))
 		for i, r := range rows {
-			out[i] = ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
+			out[i] = ServiceSummary{Service: relations.service(&r.Service), Incidents: r.Incidents}
 		}
 		return nil
 	})
@@ -83,7 +81,7 @@ func (s *Store) GetService(ctx context.Context, nameOrKey string) (*incident.Ser
 		if err != nil {
 			return err
 		}
-		found := relations.service(row.Key, row.Name)
+		found := relations.service(&row)
 		svc = &found
 		return nil
 	})
@@ -104,8 +102,8 @@ func (s *Store) ServiceGraph(ctx context.Context) (map[string][]string, error) {
 	return graph, nil
 }
 
-// UpdateService changes a service's name and relations. Services named in
-// the relations are created on first use.
+// UpdateService changes a service's name, catalogue fields and relations.
+// Services named in the relations are created on first use.
 func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change incident.ServiceChange) (*incident.Service, error) {
 	key := incident.ServiceKey(nameOrKey)
 	if err := change.Validate(key); err != nil {
@@ -127,6 +125,13 @@ func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change inci
 		}
 		if err := replaceRelations(tx, key, change, now); err != nil {
 			return err
+		}
+		info := before.ServiceInfo
+		change.Apply(&info)
+		if !reflect.DeepEqual(info, before.ServiceInfo) {
+			if err := updateInfo(tx, key, info, now); err != nil {
+				return err
+			}
 		}
 		if after, err = serviceIn(tx, key); err != nil {
 			return err
@@ -156,7 +161,7 @@ func serviceIn(tx *gorm.DB, key string) (*incident.Service, error) {
 	}
 	r := &relations{dependsOn: map[string][]string{}, dependents: map[string][]string{}, industries: map[string][]string{}}
 	r.add(deps, inds)
-	svc := r.service(row.Key, row.Name)
+	svc := r.service(&row)
 	return &svc, nil
 }
 
@@ -261,13 +266,15 @@ func (r *relations) add(deps []dependencyRow, inds []industryRow) {
 	}
 }
 
-func (r *relations) service(key, name string) incident.Service {
+func (r *relations) service(row *serviceRow) incident.Service {
+	key := row.Key
 	return incident.Service{
-		Key:        key,
-		Name:       name,
-		DependsOn:  nonNil(r.dependsOn[key]),
-		Dependents: nonNil(r.dependents[key]),
-		Industries: nonNil(r.industries[key]),
+		Key:         key,
+		Name:        row.Name,
+		ServiceInfo: row.info(),
+		DependsOn:   nonNil(r.dependsOn[key]),
+		Dependents:  nonNil(r.dependents[key]),
+		Industries:  nonNil(r.industries[key]),
 	}
 }
 

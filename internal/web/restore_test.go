@@ -100,7 +100,11 @@ func TestAnExportRestoresEverything(t *testing.T) {
 		statusA, a := src.do("GET", p, nil)
 		statusB, b := dst.do("GET", p, nil)
 		if statusA != http.StatusOK || statusB != statusA || !bytes.Equal(a, b) {
-			t.Errorf("GET %s differs after the restore:\n%d %.400s\n%d %.400s", p, statusA, a, statusB, b)
+			i := 0
+			for i < len(a) && i < len(b) && a[i] == b[i] {
+				i++
+			}
+			t.Errorf("GET %s differs after the restore at byte %d:\n%d %.400s\n%d %.400s", p, i, statusA, a[max(0, i-200):], statusB, b[max(0, i-200):])
 		}
 	}
 	if len(paths) < 200 {
