@@ -70,13 +70,18 @@ func ExportDir(ctx context.Context, st Snapshotter, f store.Filter, dir string, 
 		return 0, err
 	}
 	return export(ctx, st, f, opts, func(name string, _ time.Time, data []byte) error {
-		final := filepath.Join(dir, name)
-		tmp := final + ".tmp"
-		if err := os.WriteFile(tmp, data, 0o644); err != nil {
-			return err
-		}
-		return os.Rename(tmp, final)
+		return WriteFileAtomically(filepath.Join(dir, name), data)
 	})
+}
+
+// WriteFileAtomically writes data to a temporary name beside path and
+// renames it, so that a reader of path never sees half a file.
+func WriteFileAtomically(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // WriteZip streams the same files as ExportDir into a zip archive on w.

@@ -222,7 +222,7 @@ func importSideFiles(ctx context.Context, st Importer, found foundFiles, sum *Su
 		}
 	}
 	for _, path := range found.catalogs {
-		data, err := readFile(path)
+		data, err := readCatalogFile(path)
 		var cat *incident.Catalog
 		if err == nil {
 			cat, err = catalog.Parse(data)

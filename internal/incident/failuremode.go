@@ -132,6 +132,9 @@ func (m *FailureMode) Normalize() {
 	if m.History == nil {
 		m.History = []StatusChange{}
 	}
+	if n := len(m.History); n > 0 && m.StatusChangedAt.IsZero() {
+		m.StatusChangedAt = m.History[n-1].At
+	}
 }
 
 // Validate checks a failure mode's fields and its history: the history is

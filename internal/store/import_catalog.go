@@ -205,9 +205,9 @@ func newImportedMode(m incident.FailureMode, now time.Time, by string) incident.
 	}
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = now
-	}
-	if m.UpdatedAt.IsZero() {
-		m.UpdatedAt = m.CreatedAt
+		if len(m.History) > 0 {
+			m.CreatedAt = m.History[0].At // it was known from its first status on
+		}
 	}
 	if len(m.History) == 0 {
 		at := m.StatusChangedAt
@@ -217,6 +217,12 @@ func newImportedMode(m incident.FailureMode, now time.Time, by string) incident.
 		m.History = []incident.StatusChange{{Status: m.Status, At: at, By: by}}
 	}
 	m.StatusChangedAt = m.History[len(m.History)-1].At
+	if m.UpdatedAt.IsZero() {
+		m.UpdatedAt = m.CreatedAt
+		if m.StatusChangedAt.After(m.UpdatedAt) {
+			m.UpdatedAt = m.StatusChangedAt
+		}
+	}
 	return m
 }
 

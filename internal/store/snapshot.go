@@ -53,6 +53,18 @@ func (sn *Snapshot) Catalog() ([]incident.CatalogService, error) {
 	return readCatalog(sn.db)
 }
 
+// Catalog returns the whole service catalogue, as Snapshot.Catalog does,
+// read from one snapshot: what `aftermath catalog export` writes.
+func (s *Store) Catalog(ctx context.Context) ([]incident.CatalogService, error) {
+	var out []incident.CatalogService
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = readCatalog(tx)
+		return err
+	})
+	return out, err
+}
+
 // Categories lists every vocabulary entry, by kind then slug.
 func (sn *Snapshot) Categories() ([]incident.Category, error) {
 	var rows []categoryRow

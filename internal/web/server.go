@@ -19,6 +19,7 @@ type Store interface {
 	IncidentStore
 	CommentStore
 	ServiceStore
+	CatalogStore
 	CategoryStore
 	PostmortemStore
 	StatsStore
@@ -141,6 +142,13 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/api/v1/services", viewer, api, noBody, s.listServices},
 		{"GET", "/api/v1/services/:key", viewer, api, noBody, s.getService},
 		{"PATCH", "/api/v1/services/:key", responder, api, jsonBody, s.patchService},
+		{"GET", "/api/v1/services/:key/failure-modes", viewer, api, noBody, s.listFailureModes},
+		{"POST", "/api/v1/services/:key/failure-modes", responder, api, jsonBody, s.createFailureMode},
+		{"GET", "/api/v1/services/:key/failure-modes/:slug", viewer, api, noBody, s.getFailureMode},
+		{"PATCH", "/api/v1/services/:key/failure-modes/:slug", responder, api, jsonBody, s.patchFailureMode},
+		{"DELETE", "/api/v1/services/:key/failure-modes/:slug", responder, api, noBody, s.deleteFailureMode},
+		{"GET", "/api/v1/catalog", viewer, api, noBody, s.exportCatalog},
+		{"POST", "/api/v1/catalog", responder, api, yamlBody, s.importCatalog},
 		{"POST", "/api/v1/import", responder, api, markdownBody, s.importPostmortem},
 		{"GET", "/api/v1/export.zip", viewer, api, noBody, s.exportZip},
 		{"GET", "/api/v1/reports/patterns", viewer, api, noBody, s.patternReport},
