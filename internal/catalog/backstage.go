@@ -60,12 +60,13 @@ type EntityRef struct {
 // "resource:payments-db", "component:default/fraud-check", "default/x",
 // "x". Kinds are case-insensitive.
 func ParseEntityRef(ref string) (EntityRef, error) {
-	ref = strings.TrimSpace(ref)
+	given := strings.TrimSpace(ref)
+	ref = given
 	var r EntityRef
 	if i := strings.IndexByte(ref, ':'); i >= 0 {
 		r.Kind, ref = strings.ToLower(strings.TrimSpace(ref[:i])), ref[i+1:]
 		if r.Kind == "" {
-			return r, fmt.Errorf("%q has an empty kind before the colon", ref)
+			return r, fmt.Errorf("%q has an empty kind before the colon", given)
 		}
 	}
 	r.Namespace, r.Name = "default", ref
@@ -73,7 +74,7 @@ func ParseEntityRef(ref string) (EntityRef, error) {
 		r.Namespace, r.Name = ref[:i], ref[i+1:]
 	}
 	if r.Name == "" || r.Namespace == "" || strings.ContainsAny(r.Name, "/:") {
-		return r, fmt.Errorf("%q is not an entity reference ([kind:][namespace/]name)", ref)
+		return r, fmt.Errorf("%q is not an entity reference ([kind:][namespace/]name)", given)
 	}
 	return r, nil
 }
@@ -197,6 +198,10 @@ func (b *builder) add(doc int, e *entity) error {
 		b.notes = append(b.notes, fmt.Sprintf("%s: %s %s/%s is service %s (services are told apart by name, not namespace)", where, e.Kind, ns, name, incident.ServiceKey(name)))
 	}
 	svc := b.service(name)
+	if svc.Kind == "" {
+		// Named before as another's dependency; its own entity spells it.
+		svc.Name = name
+	}
 	// metadata.title is a display name; it is the service's name when it
 	// is a spelling of the same one (the key must come from the name).
 	if title := strings.TrimSpace(e.Metadata.Title); title != "" && incident.ServiceKey(title) == incident.ServiceKey(name) {

@@ -58,6 +58,10 @@ func Merge(cats ...*incident.Catalog) *incident.Catalog {
 				continue
 			}
 			merged := &out.Services[i]
+			if merged.Kind == "" && s.Kind != "" {
+				// Named before as another's dependency; its own entity spells it.
+				merged.Name = s.Name
+			}
 			merged.ServiceInfo = merged.ServiceInfo.Merge(s.ServiceInfo)
 			merged.DependsOn = union(merged.DependsOn, s.DependsOn, incident.ServiceKey)
 			merged.Industries = union(merged.Industries, s.Industries, strings.TrimSpace)
