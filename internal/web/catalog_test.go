@@ -67,9 +67,9 @@ func TestCatalogUpload(t *testing.T) {
 		t.Errorf("JSON upload: %d", resp.StatusCode)
 	}
 	for body, want := range map[string]int{
-		"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {title: x}\n":                                   http.StatusBadRequest,
+		"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {title: x}\n":                                  http.StatusBadRequest,
 		"format: aftermath-catalog/1\nservices:\n- name: linktree\n  failure_modes:\n  - slug: x\n    status: gone\n": http.StatusUnprocessableEntity,
-		"format: aftermath-catalog/1\nservices:\n- name: linktree\n  owner: \"\\u202Eevil\"\n":                         http.StatusUnprocessableEntity,
+		"format: aftermath-catalog/1\nservices:\n- name: linktree\n  owner: \"\\u202Eevil\"\n":                        http.StatusUnprocessableEntity,
 	} {
 		status, data := r.do("POST", "/api/v1/catalog", []byte(body))
 		var e apiError
