@@ -167,6 +167,7 @@ type children struct {
 	actionItems []actionItemRow
 	timeline    []timelineRow
 	links       []linkRow
+	similarity  []similarityKeyRow
 }
 
 func unixOrNil(t *time.Time) *int64 {
@@ -260,6 +261,7 @@ func (c *children) append(inc *incident.Incident) {
 	for i, e := range inc.Timeline {
 		c.timeline = append(c.timeline, timelineRow{id, i, e.At.Unix(), e.Kind, e.Text})
 	}
+	c.similarity = append(c.similarity, similarityRows(inc)...)
 	for i, l := range inc.Links {
 		c.links = append(c.links, linkRow{id, i, l.Title, l.URL})
 	}

@@ -1,0 +1,26 @@
+-- Indexes behind the web pages: the dashboard's open incidents and
+-- post-mortems awaiting review, the list sorted by last change, and action
+-- items by owner.
+
+-- +goose Up
+
+-- Open incidents (a few statuses) and post-mortems in review, newest
+-- first: each is a walk of its index in page order, whatever the size of
+-- the history, and their totals count index entries.
+DROP INDEX incidents_status;
+CREATE INDEX incidents_status ON incidents(status, sort_at DESC, id DESC);
+CREATE INDEX incidents_postmortem ON incidents(postmortem_status, sort_at DESC, id DESC);
+
+-- The list sorted by "recently updated".
+CREATE INDEX incidents_updated ON incidents(updated_at DESC, id DESC);
+
+-- Action items across incidents: one owner's, and the count of each
+-- owner's open and overdue items, from the index alone.
+CREATE INDEX action_items_owner ON action_items(owner, status, due_date);
+
+-- +goose Down
+DROP INDEX action_items_owner;
+DROP INDEX incidents_updated;
+DROP INDEX incidents_postmortem;
+DROP INDEX incidents_status;
+CREATE INDEX incidents_status ON incidents(status);
