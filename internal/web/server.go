@@ -12,6 +12,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/report"
 )
 
 // Store is everything the server needs from storage; *store.Store has it.
@@ -22,6 +23,9 @@ type Store interface {
 	CategoryStore
 	PostmortemStore
 	StatsStore
+	ActionItemStore
+	PageStore
+	report.SimilarSource
 	auth.Store
 	Ping(ctx context.Context) error
 }
@@ -54,7 +58,6 @@ type Server struct {
 	store    Store
 	log      *slog.Logger
 	router   *gin.Engine
-	pages    *pages
 	accounts *auth.Accounts
 	// sessions has one manager for plain HTTP and one for HTTPS: the
 	// cookie is Secure (and __Host-) exactly when the client used HTTPS.
@@ -74,7 +77,7 @@ func New(cfg Config) *Server {
 	if cfg.Accounts == nil {
 		cfg.Accounts = auth.New(auth.Config{Store: cfg.Store})
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(), pages: parsePages(),
+	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(),
 		accounts: cfg.Accounts, rules: map[string]Access{}}
 	s.plainSessions = s.newSessionManager(false)
 	s.secureSessions = s.newSessionManager(true)
@@ -119,7 +122,22 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/login", open, page, noBody, s.loginPage},
 		{"POST", "/login", open, page, formBody, s.login},
 		{"POST", "/logout", open, page, formBody, s.logout},
+		{"GET", "/favicon.ico", open, static, noBody, favicon},
 		{"GET", "/", viewer, page, noBody, s.home},
+		{"GET", "/incidents", viewer, page, noBody, s.incidentsPage},
+		{"GET", "/incidents/new", responder, page, noBody, s.newIncidentPage},
+		{"POST", "/incidents", responder, page, formBody, s.createIncidentPage},
+		{"POST", "/incidents/similar", responder, page, formBody, s.similarFragment},
+		{"GET", "/incidents/:id", viewer, page, noBody, s.incidentPage},
+		{"POST", "/incidents/:id", responder, page, formBody, s.updateIncidentPage},
+		{"GET", "/incidents/:id/edit", responder, page, noBody, s.editIncidentPage},
+		{"GET", "/incidents/:id/postmortem.md", viewer, page, noBody, s.downloadPostmortem},
+		{"POST", "/incidents/:id/comments", responder, page, formBody, s.addCommentPage},
+		{"POST", "/incidents/:id/status", responder, page, formBody, s.changeStatus},
+		{"POST", "/incidents/:id/action-items/:item", responder, page, formBody, s.changeActionItem},
+		{"GET", "/incidents/:id/delete", admin, page, noBody, s.deleteIncidentPage},
+		{"POST", "/incidents/:id/delete", admin, page, formBody, s.deleteIncidentConfirmed},
+		{"POST", "/preview", responder, page, formBody, previewMarkdown},
 
 		{"GET", "/api/v1/me", signedIn, api, noBody, s.me},
 		{"POST", "/api/v1/me/password", signedIn, api, jsonBody, s.changeOwnPassword},
