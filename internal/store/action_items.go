@@ -156,7 +156,7 @@ func compareText(a, b string) int {
 }
 
 type trackedRow struct {
-	actionItemRow `gorm:"embedded"`
+	actionItemRow    `gorm:"embedded"`
 	IncidentTitle    string
 	IncidentSeverity string
 	IncidentVersion  int

@@ -75,7 +75,9 @@ func (p incidentFormPage) ID(name string) string { return fieldID(name) }
 
 // SpareRow is the empty row a script copies when a row is added; its
 // index, spareIndex, is replaced in the copy's ids.
-func (p incidentFormPage) SpareRow() formRow { return formRow{Index: spareIndex, cells: map[string]string{}} }
+func (p incidentFormPage) SpareRow() formRow {
+	return formRow{Index: spareIndex, cells: map[string]string{}}
+}
 
 const spareIndex = 999
 
