@@ -45,7 +45,7 @@ func TestBrowserHostileMarkdown(t *testing.T) {
 		b.open(path)
 		found := eval[[]string](b, `(function () {
   var bad = [];
-  document.querySelectorAll("script").forEach(function (s) { if (s.getAttribute("src") !== "/static/aftermath.js") { bad.push("script " + s.outerHTML.slice(0, 80)); } });
+  document.querySelectorAll("script").forEach(function (s) { if (!/^\/static\/aftermath\.js\?v=[0-9a-f]+$/.test(s.getAttribute("src") || "")) { bad.push("script " + s.outerHTML.slice(0, 80)); } });
   document.querySelectorAll("iframe, object, embed, style, main svg, base, meta[http-equiv]").forEach(function (e) { bad.push(e.tagName); });
   document.querySelectorAll("*").forEach(function (e) {
     for (var i = 0; i < e.attributes.length; i++) {

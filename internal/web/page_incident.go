@@ -161,6 +161,10 @@ func (s *Server) updateFromPage(c *gin.Context, change func(*incident.Incident) 
 		return
 	}
 	back := fmt.Sprintf("/incidents/%d", inc.ID)
+	if to := c.PostForm("back"); to != "" {
+		// The action-items page sends people back to itself.
+		back, anchor = localPath(to), ""
+	}
 	version, convErr := strconv.Atoi(c.PostForm("version"))
 	if convErr != nil || version < 1 {
 		writeError(c, &incident.Error{Code: incident.EMALFORMED, Message: "The form did not say which version of the incident it changes.",

@@ -17,6 +17,7 @@ var viewFuncs = template.FuncMap{
 	// markdown renders user markdown safely (postmortem.RenderHTML: no raw
 	// HTML, only http, https, mailto and relative links).
 	"markdown": postmortem.RenderHTML,
+	"asset":    assetURL,
 	"date":     formatDate,
 	"datetime": formatDateTime,
 	"iso":      formatISO,
@@ -38,6 +39,7 @@ var viewFuncs = template.FuncMap{
 	"label":   label,
 	"percent": percent,
 	"add":     func(a, b int) int { return a + b },
+	"mul100":  func(f float64) float64 { return 100 * f },
 	"join":    strings.Join,
 	"lower":   strings.ToLower,
 	"dict":    dict,

@@ -33,9 +33,9 @@ var viewFiles = map[string][]string{
 	"services":           {"services.html"},
 	"service":            {"service.html", "_incidents.html", "_badges.html", "_charts.html"},
 	"account":            {"account.html", "_tokens.html"},
-	"admin-users":        {"admin_users.html"},
-	"admin-tokens":       {"admin_tokens.html", "_tokens.html"},
-	"admin-vocabularies": {"admin_vocabularies.html"},
+	"admin-users":        {"admin_users.html", "_admin_nav.html"},
+	"admin-tokens":       {"admin_tokens.html", "_tokens.html", "_admin_nav.html"},
+	"admin-vocabularies": {"admin_vocabularies.html", "_admin_nav.html"},
 	"fragment-preview":   {"_markdown.html"},
 	"fragment-similar":   {"_similar.html", "_badges.html"},
 }
