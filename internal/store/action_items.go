@@ -74,7 +74,7 @@ func (s *Store) ListActionItems(ctx context.Context, f ActionItemFilter) (*Actio
 		page.Total += n
 		var part []trackedRow
 		err := f.scope(db.Table("action_items AS a"), st).
-			Select("a.*, i.title AS incident_title, i.severity AS incident_severity, i.version AS incident_version, i.service_key, s.name AS service").
+			Select("a.incident_id, a.position, a.title, a.kind, a.owner, a.due_date, a.status, a.addresses, a.done_at, i.title AS incident_title, i.severity AS incident_severity, i.version AS incident_version, i.service_key, s.name AS service").
 			Joins("JOIN incidents i ON i.id = a.incident_id").
 			Joins("JOIN services s ON s.key = i.service_key").
 			Order(f.order()).
@@ -155,8 +155,18 @@ func compareText(a, b string) int {
 	return 0
 }
 
+// trackedRow is an action item row with its incident's columns, spelt out:
+// GORM does not fill an unexported embedded struct.
 type trackedRow struct {
-	actionItemRow    `gorm:"embedded"`
+	IncidentID       int64
+	Position         int
+	Title            string
+	Kind             string
+	Owner            string
+	DueDate          string
+	Status           string
+	Addresses        string
+	DoneAt           *int64
 	IncidentTitle    string
 	IncidentSeverity string
 	IncidentVersion  int
