@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -36,14 +37,19 @@ const similarityKeyBits = 30
 // none for a text too short to call anything near-identical to it (fewer
 // than minSimilarTokens words that count).
 func SimilarityKeys(text string) []int64 {
-	tok := newTokenizer()
-	x := tok.appendSet(nil, []byte(text))
+	tok := takeTokenizer()
+	defer giveTokenizer(tok)
+	return tok.similarityKeys(tok.appendSet(nil, []byte(text)))
+}
+
+// similarityKeys are the band keys of a token set of this tokenizer.
+func (t *tokenizer) similarityKeys(x []uint32) []int64 {
 	if len(x) < minSimilarTokens {
 		return nil
 	}
 	var sig [minhashCount]uint32
 	var keys [bands]uint64
-	minhash(x, tok.hashes, &sig)
+	minhash(x, t.hashes, &sig)
 	bandKeys(&sig, &keys)
 	out := make([]int64, 0, bands)
 	for _, k := range keys {
@@ -57,23 +63,50 @@ func SimilarityKeys(text string) []int64 {
 // report counts them: token sets with a Jaccard similarity of at least
 // 3/5, each with at least minSimilarTokens tokens.
 func NearIdentical(a, b string) bool {
-	tok := newTokenizer()
-	x := tok.appendSet(nil, []byte(a))
-	y := tok.appendSet(nil, []byte(b))
+	tok := takeTokenizer()
+	defer giveTokenizer(tok)
+	x := slices.Sorted(slices.Values(tok.appendSet(nil, []byte(a))))
+	return nearIdenticalSorted(x, slices.Sorted(slices.Values(tok.appendSet(nil, []byte(b)))))
+}
+
+// nearIdenticalSorted compares two sorted token sets of one tokenizer.
+func nearIdenticalSorted(x, y []uint32) bool {
 	if len(x) < minSimilarTokens || len(y) < minSimilarTokens || !lengthsCompatible(len(x), len(y)) {
 		return false
 	}
-	in := make(map[uint32]bool, len(x))
-	for _, t := range x {
-		in[t] = true
-	}
 	shared := 0
-	for _, t := range y {
-		if in[t] {
+	for i, j := 0, 0; i < len(x) && j < len(y); {
+		switch {
+		case x[i] < y[j]:
+			i++
+		case x[i] > y[j]:
+			j++
+		default:
 			shared++
+			i++
+			j++
 		}
 	}
 	return shared >= overlapNeeded(len(x), len(y))
+}
+
+// Tokenizers are reused between searches: a new one costs a table and the
+// stop words, which a page's search would otherwise pay once per text
+// compared. One that has learnt many words, or counted many texts, is let
+// go rather than kept.
+var tokenizers = sync.Pool{New: func() any { return newTokenizer() }}
+
+const (
+	maxPooledWords = 1 << 16
+	maxPooledTexts = 1 << 30
+)
+
+func takeTokenizer() *tokenizer { return tokenizers.Get().(*tokenizer) }
+
+func giveTokenizer(t *tokenizer) {
+	if len(t.hashes) < maxPooledWords && t.texts < maxPooledTexts {
+		tokenizers.Put(t)
+	}
 }
 
 // SimilarText is a cause or factor description to match, or one that
@@ -118,9 +151,14 @@ const maxCandidates = 200
 // factor near-identical to one of texts, the most recent first, at most
 // limit of them.
 func FindSimilar(ctx context.Context, src SimilarSource, texts []SimilarText, exclude int64, limit int) ([]SimilarIncident, error) {
+	tok := takeTokenizer()
+	defer giveTokenizer(tok)
+	ours := make([][]uint32, len(texts)) // sorted token sets
 	var keys []int64
-	for _, t := range texts {
-		keys = append(keys, SimilarityKeys(t.Description)...)
+	for i, t := range texts {
+		x := tok.appendSet(nil, []byte(t.Description))
+		keys = append(keys, tok.similarityKeys(x)...)
+		ours[i] = slices.Sorted(slices.Values(x))
 	}
 	if len(keys) == 0 {
 		return []SimilarIncident{}, nil
@@ -131,26 +169,24 @@ func FindSimilar(ctx context.Context, src SimilarSource, texts []SimilarText, ex
 		return nil, err
 	}
 	out := []SimilarIncident{}
+	var theirs []uint32
 	for _, c := range cands {
-		if m, ok := firstMatch(texts, c.Texts); ok {
-			out = append(out, SimilarIncident{IncidentRef: c.IncidentRef, ServiceKey: c.ServiceKey, Ours: m[0], Theirs: m[1]})
+		// The first near-identical pair, a primary cause before factors
+		// on both sides, says why the incident is listed.
+	pairs:
+		for _, t := range c.Texts {
+			theirs = tok.appendSet(theirs[:0], []byte(t.Description))
+			slices.Sort(theirs)
+			for i, o := range texts {
+				if nearIdenticalSorted(ours[i], theirs) {
+					out = append(out, SimilarIncident{IncidentRef: c.IncidentRef, ServiceKey: c.ServiceKey, Ours: o, Theirs: t})
+					break pairs
+				}
+			}
 		}
 	}
 	slices.SortStableFunc(out, func(a, b SimilarIncident) int { return laterFirst(a.StartedAt, b.StartedAt, a.ID, b.ID) })
 	return out[:min(len(out), limit)], nil
-}
-
-// firstMatch finds the first pair (ours, theirs) that is near-identical,
-// a primary cause before factors on both sides.
-func firstMatch(ours, theirs []SimilarText) ([2]SimilarText, bool) {
-	for _, o := range ours {
-		for _, t := range theirs {
-			if NearIdentical(o.Description, t.Description) {
-				return [2]SimilarText{o, t}, true
-			}
-		}
-	}
-	return [2]SimilarText{}, false
 }
 
 // laterFirst orders by start, latest first, unknown starts last, then by

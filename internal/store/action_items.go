@@ -72,18 +72,30 @@ func (s *Store) ListActionItems(ctx context.Context, f ActionItemFilter) (*Actio
 			return nil, err
 		}
 		page.Total += n
-		var part []trackedRow
-		err := f.scope(db.Table("action_items AS a"), st).
-			Select("a.incident_id, a.position, a.title, a.kind, a.owner, a.due_date, a.status, a.addresses, a.done_at, i.title AS incident_title, i.severity AS incident_severity, i.version AS incident_version, i.service_key, s.name AS service").
-			Joins("JOIN incidents i ON i.id = a.incident_id").
-			Joins("JOIN services s ON s.key = i.service_key").
-			Order(f.order()).
-			Limit(f.Offset + limit).
-			Scan(&part).Error
-		if err != nil {
-			return nil, err
+		// Dated and undated items are two walks of action_items_due: one
+		// in due-date order, one (due_date = '') in incident order.
+		for _, dated := range []bool{true, false} {
+			if !dated && f.OverdueOn != "" {
+				continue
+			}
+			cond := "a.due_date = ''"
+			if dated {
+				cond = "a.due_date <> ''"
+			}
+			var part []trackedRow
+			err := f.scope(db.Table("action_items AS a"), st).Where(cond).
+				Select("a.incident_id, a.position, a.title, a.kind, a.owner, a.due_date, a.status, a.addresses, a.done_at, " +
+					"i.title AS incident_title, i.severity AS incident_severity, i.version AS incident_version, i.service_key, s.name AS service").
+				Joins("JOIN incidents i ON i.id = a.incident_id").
+				Joins("JOIN services s ON s.key = i.service_key").
+				Order(f.order()).
+				Limit(f.Offset + limit).
+				Scan(&part).Error
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, part...)
 		}
-		rows = append(rows, part...)
 	}
 	slices.SortStableFunc(rows, f.compare)
 	if f.Offset < len(rows) {
@@ -114,12 +126,13 @@ func (f ActionItemFilter) scope(q *gorm.DB, st incident.ActionStatus) *gorm.DB {
 	return q
 }
 
-// order sorts by due date, undated items last.
+// order sorts one walk by due date, then incident and position, as
+// action_items_due holds them.
 func (f ActionItemFilter) order() string {
 	if f.RecentFirst {
-		return "a.due_date = '', a.due_date DESC, a.incident_id DESC, a.position"
+		return "a.due_date DESC, a.incident_id DESC, a.position"
 	}
-	return "a.due_date = '', a.due_date, a.incident_id, a.position"
+	return "a.due_date, a.incident_id, a.position"
 }
 
 func (f ActionItemFilter) compare(x, y trackedRow) int {

@@ -14,12 +14,16 @@ CREATE INDEX incidents_postmortem ON incidents(postmortem_status, sort_at DESC, 
 -- The list sorted by "recently updated".
 CREATE INDEX incidents_updated ON incidents(updated_at DESC, id DESC);
 
--- Action items across incidents: one owner's, and the count of each
--- owner's open and overdue items, from the index alone.
+-- Action items across incidents by due date: each status's items in page
+-- order (due date, then incident and position), so a page of them is a
+-- walk of this index however many match; and one owner's, with the count
+-- of each owner's open and overdue items, from an index alone.
+CREATE INDEX action_items_due ON action_items(status, due_date, incident_id, position);
 CREATE INDEX action_items_owner ON action_items(owner, status, due_date);
 
 -- +goose Down
 DROP INDEX action_items_owner;
+DROP INDEX action_items_due;
 DROP INDEX incidents_updated;
 DROP INDEX incidents_postmortem;
 DROP INDEX incidents_status;
