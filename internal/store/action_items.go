@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -135,51 +137,27 @@ func (f ActionItemFilter) order() string {
 	return "a.due_date, a.incident_id, a.position"
 }
 
+// compare orders rows of several walks as one list: by due date
+// (undated last), then incident, then position.
 func (f ActionItemFilter) compare(x, y trackedRow) int {
-	if (x.DueDate == "") != (y.DueDate == "") {
-		if x.DueDate == "" {
+	a, b := x.Item, y.Item
+	if (a.DueDate == "") != (b.DueDate == "") {
+		if a.DueDate == "" {
 			return 1
 		}
 		return -1
 	}
-	c := compareText(x.DueDate, y.DueDate)
+	byDate := cmp.Or(strings.Compare(a.DueDate, b.DueDate), cmp.Compare(a.IncidentID, b.IncidentID))
 	if f.RecentFirst {
-		c = -c
+		byDate = -byDate
 	}
-	if c != 0 {
-		return c
-	}
-	if x.IncidentID != y.IncidentID {
-		if (x.IncidentID < y.IncidentID) != f.RecentFirst {
-			return -1
-		}
-		return 1
-	}
-	return x.Position - y.Position
+	return cmp.Or(byDate, a.Position-b.Position)
 }
 
-func compareText(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// trackedRow is an action item row with its incident's columns, spelt out:
-// GORM does not fill an unexported embedded struct.
+// trackedRow is an action item row with its incident's columns. The row
+// is a named field: GORM does not fill an unexported embedded struct.
 type trackedRow struct {
-	IncidentID       int64
-	Position         int
-	Title            string
-	Kind             string
-	Owner            string
-	DueDate          string
-	Status           string
-	Addresses        string
-	DoneAt           *int64
+	Item             actionItemRow `gorm:"embedded"`
 	IncidentTitle    string
 	IncidentSeverity string
 	IncidentVersion  int
@@ -189,9 +167,8 @@ type trackedRow struct {
 
 func (r trackedRow) tracked() TrackedActionItem {
 	return TrackedActionItem{
-		ActionItem: incident.ActionItem{Title: r.Title, Kind: incident.ActionKind(r.Kind), Owner: r.Owner,
-			DueDate: r.DueDate, Status: incident.ActionStatus(r.Status), Addresses: r.Addresses, DoneAt: timeOrNil(r.DoneAt)},
-		Position: r.Position, IncidentID: r.IncidentID, IncidentTitle: r.IncidentTitle,
+		ActionItem: r.Item.item(),
+		Position:   r.Item.Position, IncidentID: r.Item.IncidentID, IncidentTitle: r.IncidentTitle,
 		IncidentSeverity: incident.Severity(r.IncidentSeverity), IncidentVersion: r.IncidentVersion,
 		Service: r.Service, ServiceKey: r.ServiceKey,
 	}

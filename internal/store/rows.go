@@ -120,6 +120,14 @@ type actionItemRow struct {
 
 func (actionItemRow) TableName() string { return "action_items" }
 
+// item is the row as the domain's action item.
+func (r actionItemRow) item() incident.ActionItem {
+	return incident.ActionItem{
+		Title: r.Title, Kind: incident.ActionKind(r.Kind), Owner: r.Owner, DueDate: r.DueDate,
+		Status: incident.ActionStatus(r.Status), Addresses: r.Addresses, DoneAt: timeOrNil(r.DoneAt),
+	}
+}
+
 type timelineRow struct {
 	IncidentID int64
 	Position   int

@@ -126,11 +126,15 @@ func (s *Server) createOwnTokenPage(c *gin.Context) {
 }
 
 // revokeOwnTokenPage revokes one of the person's tokens.
-func (s *Server) revokeOwnTokenPage(c *gin.Context) {
+func (s *Server) revokeOwnTokenPage(c *gin.Context) { s.revokeAndReturn(c, "/account#tokens") }
+
+// revokeAndReturn revokes the token of the :id parameter (the request's
+// own, or anyone's for an admin) and goes back to the list at back.
+func (s *Server) revokeAndReturn(c *gin.Context, back string) {
 	if err := s.revokeTokenFor(c, c.Param("id")); err != nil {
 		writeError(c, err)
 		return
 	}
 	flash(c, "The token %s is revoked.", c.Param("id"))
-	redirectAfterPost(c, "/account#tokens")
+	redirectAfterPost(c, back)
 }

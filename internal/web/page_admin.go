@@ -37,15 +37,26 @@ func (s *Server) showUsers(c *gin.Context, status int, v adminUsersView) {
 	renderView(c, status, "admin-users", newView(c, "Accounts", "admin", v))
 }
 
-// refused shows a refusal the admin can act on again on the page, or
-// answers anything else as an error page; it reports whether it answered
-// with the page.
+// refused reports whether an error is one the admin can act on from the
+// page (a name or password that breaks a rule, the last admin), rather
+// than one for an error page.
 func refused(err error) bool {
 	switch incident.ErrorCode(err) {
 	case incident.EINVALID, incident.EMALFORMED, incident.ECONFLICT:
 		return true
 	}
 	return false
+}
+
+// usersProblem shows the accounts page again with a refusal the admin can
+// act on, the form as typed; anything else is an error page.
+func (s *Server) usersProblem(c *gin.Context, err error, form adminUsersView) {
+	if !refused(err) {
+		writeError(c, err)
+		return
+	}
+	form.Problem = problemText(err)
+	s.showUsers(c, http.StatusUnprocessableEntity, form)
 }
 
 // createUserPage adds an account.
@@ -57,11 +68,7 @@ func (s *Server) createUserPage(c *gin.Context) {
 		u, err = s.accounts.AddUser(c.Request.Context(), name, role, c.PostForm("password"))
 	}
 	if err != nil {
-		if refused(err) {
-			s.showUsers(c, http.StatusUnprocessableEntity, adminUsersView{Problem: problemText(err), Name: name, Role: roleName})
-			return
-		}
-		writeError(c, err)
+		s.usersProblem(c, err, adminUsersView{Name: name, Role: roleName})
 		return
 	}
 	flash(c, "The account %s (%s) is made.", u.Name, u.Role)
@@ -77,18 +84,14 @@ func (s *Server) updateUserPage(c *gin.Context) {
 	case "role":
 		role, err := incident.ParseRole("role", c.PostForm("role"))
 		if err != nil {
-			s.showUsers(c, http.StatusUnprocessableEntity, adminUsersView{Problem: problemText(err)})
+			s.usersProblem(c, err, adminUsersView{})
 			return
 		}
 		change.Role, done = &role, "now has the role "+string(role)
 	case "password":
 		hash, err := auth.HashPassword(c.PostForm("password"))
 		if err != nil {
-			if refused(err) {
-				s.showUsers(c, http.StatusUnprocessableEntity, adminUsersView{Problem: problemText(err)})
-				return
-			}
-			writeError(c, err)
+			s.usersProblem(c, err, adminUsersView{})
 			return
 		}
 		change.PasswordHash, done = &hash, "has a new password; their sessions are ended"
@@ -101,11 +104,7 @@ func (s *Server) updateUserPage(c *gin.Context) {
 	}
 	u, err := s.accounts.UpdateUser(c.Request.Context(), c.Param("name"), change)
 	if err != nil {
-		if refused(err) {
-			s.showUsers(c, http.StatusUnprocessableEntity, adminUsersView{Problem: problemText(err)})
-			return
-		}
-		writeError(c, err)
+		s.usersProblem(c, err, adminUsersView{})
 		return
 	}
 	flash(c, "%s %s.", u.Name, done)
@@ -116,11 +115,7 @@ func (s *Server) updateUserPage(c *gin.Context) {
 func (s *Server) deleteUserPage(c *gin.Context) {
 	u, err := s.accounts.DeleteUser(c.Request.Context(), c.Param("name"))
 	if err != nil {
-		if refused(err) {
-			s.showUsers(c, http.StatusUnprocessableEntity, adminUsersView{Problem: problemText(err)})
-			return
-		}
-		writeError(c, err)
+		s.usersProblem(c, err, adminUsersView{})
 		return
 	}
 	flash(c, "The account %s is deleted.", u.Name)
@@ -166,14 +161,7 @@ func (s *Server) createTokenPage(c *gin.Context) {
 }
 
 // revokeTokenPage revokes anyone's token.
-func (s *Server) revokeTokenPage(c *gin.Context) {
-	if err := s.revokeTokenFor(c, c.Param("id")); err != nil {
-		writeError(c, err)
-		return
-	}
-	flash(c, "The token %s is revoked.", c.Param("id"))
-	redirectAfterPost(c, "/admin/tokens")
-}
+func (s *Server) revokeTokenPage(c *gin.Context) { s.revokeAndReturn(c, "/admin/tokens") }
 
 // vocabulariesView is the vocabularies page.
 type vocabulariesView struct {

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/report"
 )
 
@@ -223,20 +222,4 @@ func (s *Server) deleteIncidentConfirmed(c *gin.Context) {
 	}
 	flash(c, "Incident %d, “%s”, is deleted.", inc.ID, inc.Title)
 	redirectAfterPost(c, "/incidents")
-}
-
-// downloadPostmortem is the incident as a markdown post-mortem file.
-func (s *Server) downloadPostmortem(c *gin.Context) {
-	inc, err := s.incidentAt(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	data, err := postmortem.Marshal(inc)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename=%q", postmortem.FileName(inc)))
-	c.Data(http.StatusOK, markdownType, data)
 }
