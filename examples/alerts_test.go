@@ -19,6 +19,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
@@ -106,14 +107,7 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	defer st.Close()
 	accounts := auth.New(auth.Config{Store: st})
 	srv := web.New(web.Config{Store: st, Accounts: accounts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimit: 1, RateBurst: 1})
-	prometheus := &incident.User{Name: "prometheus", Role: incident.RoleViewer}
-	if err := st.CreateUser(context.Background(), prometheus); err != nil {
-		t.Fatal(err)
-	}
-	_, token, err := accounts.CreateToken(context.Background(), prometheus, auth.TokenRequest{Label: "scrape"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, token := storetest.Token(t, st, accounts, "prometheus", incident.RoleViewer)
 	for range 2 { // the second is refused, so the limiter's counter has a sample
 		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/incidents", nil))
 	}

@@ -12,7 +12,11 @@ import (
 var files embed.FS
 
 // SQLite returns the migrations for SQLite, named NNNNN_description.sql in
-// goose's format.
+// goose's format. Some versions are written in Go, because they need the
+// domain's own functions; their numbers are taken among these files' and
+// they live with the schema's owner, internal/store (goMigrations):
+//
+//	00005  fold service keys (internal/store/migrate_service_keys.go)
 func SQLite() fs.FS {
 	sub, err := fs.Sub(files, "sqlite")
 	if err != nil {

@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-sre/aftermath/internal/archive"
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
@@ -35,9 +35,9 @@ func exportCommand() *cobra.Command {
 				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d post-mortems into %s\n", n, out)
 				return nil
 			}
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not an incident id", args[0])
+			id, ok := incident.ParseID(args[0])
+			if !ok {
+				return fmt.Errorf("%q is not an incident id: ids are written as whole numbers such as 42", args[0])
 			}
 			inc, err := st.GetIncident(cmd.Context(), id)
 			if err != nil {

@@ -288,6 +288,12 @@ func testGracefulShutdown(t *testing.T, bin string, sig syscall.Signal) {
 	if err != nil || page.Total != 2 {
 		t.Fatalf("incidents filed during shutdown: %v %v", page.Total, err)
 	}
+	// The token's use, kept in memory between flushes, was written on the
+	// way out.
+	tokens, err := st.Tokens(context.Background(), 0)
+	if err != nil || len(tokens) != 1 || tokens[0].LastUsedAt == nil {
+		t.Fatalf("the token's last use was not written at shutdown: %+v %v", tokens, err)
+	}
 	t.Logf("%s: in-flight requests finished, exit 0 after %s", sig, took.Round(time.Millisecond))
 }
 

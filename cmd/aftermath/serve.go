@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -57,6 +58,14 @@ signal during that time stops at once.`,
 	f.StringSlice("trusted-origins", nil, "other origins (https://host[:port]) whose browsers may send unsafe requests (default none)")
 	f.Duration("session-idle-timeout", auth.DefaultSessionIdle, "a session unused for this long ends")
 	f.Duration("session-lifetime", auth.DefaultSessionLifetime, "every session ends this long after its login")
+	f.String("oidc-issuer", "", "single sign-on: the OpenID Connect provider's issuer URL (empty: passwords only)")
+	f.String("oidc-client-id", "", "single sign-on: this server's client id at the provider")
+	f.String("oidc-client-secret", "", "single sign-on: the client secret (better in AFTERMATH_OIDC_CLIENT_SECRET than on a command line)")
+	f.String("oidc-redirect-url", "", "single sign-on: this server's callback, https://HOST/login/oidc/callback")
+	f.StringSlice("oidc-scopes", []string{"openid", "profile", "email", "groups"}, "single sign-on: the scopes to ask for")
+	f.String("oidc-role-claim", "groups", "single sign-on: the ID token claim whose values give the role")
+	f.StringSlice("oidc-roles", nil, "single sign-on: VALUE=ROLE pairs mapping the claim's values to roles, such as sre=responder,sre-leads=admin")
+	f.String("oidc-default-role", "", "single sign-on: the role of someone none of whose values map (empty: refuse them)")
 	f.Duration("read-header-timeout", 5*time.Second, "time a client has to send a request's headers")
 	f.Duration("read-timeout", 30*time.Second, "time a client has to send a whole request, body included")
 	f.Duration("write-timeout", 2*time.Minute, "time to answer a request; an export of every incident takes a while")
@@ -94,7 +103,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		st.Close()
 		return err
 	}
-	srv, listener, err := prepareServer(ctx, cmd, log, st, accounts, cfg)
+	sso, err := singleSignOn(ctx, cfg)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	srv, listener, err := prepareServer(ctx, cmd, log, st, accounts, sso, cfg)
 	if err != nil {
 		st.Close()
 		return err
@@ -159,7 +173,7 @@ func browserURL(addr net.Addr) string {
 
 // prepareServer loads the demo data if asked, listens, and builds the
 // HTTP server with its timeouts.
-func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st *store.Store, accounts *auth.Accounts, cfg serveOptions) (*http.Server, net.Listener, error) {
+func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st *store.Store, accounts *auth.Accounts, sso *auth.OIDC, cfg serveOptions) (*http.Server, net.Listener, error) {
 	if demo, _ := cmd.Flags().GetBool("demo"); demo {
 		loaded, err := loadDemo(ctx, st)
 		if err != nil {
@@ -172,7 +186,7 @@ func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st
 		return nil, nil, err
 	}
 	srv := &http.Server{
-		Handler: web.New(web.Config{Store: st, Logger: log, Accounts: accounts,
+		Handler: web.New(web.Config{Store: st, Logger: log, Accounts: accounts, OIDC: sso,
 			RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst,
 			TrustedProxies: cfg.trustedProxies, TrustedOrigins: cfg.trustedOrigins}),
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
@@ -224,6 +238,17 @@ type serveOptions struct {
 	sessionIdle, sessionLifetime                 time.Duration
 	readHeaderTimeout, readTimeout, writeTimeout time.Duration
 	idleTimeout, shutdownGrace                   time.Duration
+	oidc                                         auth.OIDCConfig
+}
+
+// singleSignOn reads the provider's discovery document when --oidc-issuer
+// is set. A provider that does not answer stops the start: better a clear
+// error now than a login page whose button fails.
+func singleSignOn(ctx context.Context, cfg serveOptions) (*auth.OIDC, error) {
+	if cfg.oidc.Issuer == "" {
+		return nil, nil
+	}
+	return auth.NewOIDC(ctx, cfg.oidc)
 }
 
 func serveConfig(cmd *cobra.Command) (serveOptions, error) {
@@ -236,6 +261,9 @@ func serveConfig(cmd *cobra.Command) (serveOptions, error) {
 	o.trustedOrigins, _ = f.GetStringSlice("trusted-origins")
 	o.sessionIdle, _ = f.GetDuration("session-idle-timeout")
 	o.sessionLifetime, _ = f.GetDuration("session-lifetime")
+	if err := oidcConfig(cmd, &o.oidc); err != nil {
+		return o, err
+	}
 	o.readHeaderTimeout, _ = f.GetDuration("read-header-timeout")
 	o.readTimeout, _ = f.GetDuration("read-timeout")
 	o.writeTimeout, _ = f.GetDuration("write-timeout")
@@ -260,4 +288,42 @@ func serveConfig(cmd *cobra.Command) (serveOptions, error) {
 		return o, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	return o, nil
+}
+
+// oidcConfig reads the --oidc-* flags.
+func oidcConfig(cmd *cobra.Command, c *auth.OIDCConfig) error {
+	f := cmd.Flags()
+	c.Issuer, _ = f.GetString("oidc-issuer")
+	c.ClientID, _ = f.GetString("oidc-client-id")
+	c.ClientSecret, _ = f.GetString("oidc-client-secret")
+	c.RedirectURL, _ = f.GetString("oidc-redirect-url")
+	c.Scopes, _ = f.GetStringSlice("oidc-scopes")
+	c.RoleClaim, _ = f.GetString("oidc-role-claim")
+	if c.Issuer == "" {
+		return nil
+	}
+	if c.ClientID == "" || c.RedirectURL == "" {
+		return errors.New("--oidc-issuer needs --oidc-client-id and --oidc-redirect-url")
+	}
+	pairs, _ := f.GetStringSlice("oidc-roles")
+	c.Roles = map[string]incident.Role{}
+	for _, pair := range pairs {
+		value, roleName, ok := strings.Cut(pair, "=")
+		role, err := incident.ParseRole("role", roleName)
+		if !ok || value == "" || err != nil {
+			return fmt.Errorf("--oidc-roles: %q is not VALUE=ROLE with a role of viewer, responder or admin", pair)
+		}
+		c.Roles[value] = role
+	}
+	if name, _ := f.GetString("oidc-default-role"); name != "" {
+		role, err := incident.ParseRole("role", name)
+		if err != nil {
+			return fmt.Errorf("--oidc-default-role: %q is not viewer, responder or admin", name)
+		}
+		c.DefaultRole = role
+	}
+	if len(c.Roles) == 0 && c.DefaultRole == "" {
+		return errors.New("--oidc-issuer needs --oidc-roles or --oidc-default-role: nobody would get a role")
+	}
+	return nil
 }

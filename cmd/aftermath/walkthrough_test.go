@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestWalkthroughScript runs examples/walkthrough.sh, the README's curl
@@ -34,17 +32,7 @@ func TestWalkthroughScript(t *testing.T) {
 		cancel()
 		<-done
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("server not ready")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitReady(t, "http://"+addr)
 	// As the README says: make a token for the admin that serve made, and
 	// hand it to the script.
 	script := exec.Command("bash", "../../examples/walkthrough.sh", "http://"+addr)

@@ -60,7 +60,7 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 		t.Fatal(err)
 	}
 	dst := storetest.Open(t)
-	sum, err := archive.ImportPaths(ctx, dst, []string{first})
+	sum, err := archive.ImportPaths(ctx, dst, []string{first}, archive.Options{})
 	if err != nil || sum.Failed != 0 || sum.Created != n {
 		t.Fatalf("import: %+v %v", sum, err)
 	}
@@ -71,7 +71,7 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 	sameFiles(t, a, b)
 
 	// Importing the same files again changes nothing.
-	sum, err = archive.ImportPaths(ctx, dst, []string{first})
+	sum, err = archive.ImportPaths(ctx, dst, []string{first}, archive.Options{})
 	if err != nil || sum.Unchanged != n {
 		t.Fatalf("re-import: %+v %v", sum, err)
 	}
@@ -125,7 +125,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 		t.Fatalf("AFTERMATH_CORPUS=%s holds no *.md files (%v)", dir, err)
 	}
 	src := storetest.Open(t)
-	sum, err := archive.ImportPaths(context.Background(), src, []string{dir})
+	sum, err := archive.ImportPaths(context.Background(), src, []string{dir}, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 		t.Fatalf("exported %d of %d", len(exported), len(files))
 	}
 	// A second import of the originals updates nothing.
-	sum, err = archive.ImportPaths(context.Background(), src, []string{dir})
+	sum, err = archive.ImportPaths(context.Background(), src, []string{dir}, archive.Options{})
 	if err != nil || sum.Unchanged != len(files) {
 		t.Fatalf("re-import of the corpus: %+v %v", sum, err)
 	}
@@ -166,7 +166,7 @@ func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 	missing := filepath.Join(dir, "missing.md")
 
 	dst := storetest.Open(t)
-	sum, err := archive.ImportPaths(context.Background(), dst, []string{dir, missing})
+	sum, err := archive.ImportPaths(context.Background(), dst, []string{dir, missing}, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestImportSameExportTwice(t *testing.T) {
 		}
 	}
 	dst := storetest.Open(t)
-	sum, err := archive.ImportPaths(ctx, dst, []string{a, b})
+	sum, err := archive.ImportPaths(ctx, dst, []string{a, b}, archive.Options{})
 	if err != nil || sum.Created != 25 || sum.Unchanged != 25 || sum.Failed != 0 {
 		t.Fatalf("import: %+v %v", sum, err)
 	}

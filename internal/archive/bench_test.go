@@ -58,7 +58,7 @@ func BenchmarkImportFolder(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		sum, err := archive.ImportPaths(ctx, st, []string{dir})
+		sum, err := archive.ImportPaths(ctx, st, []string{dir}, archive.Options{})
 		elapsed += time.Since(start)
 		if err != nil || sum.Created != benchFiles {
 			b.Fatalf("import: %+v %v", sum, err)

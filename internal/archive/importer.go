@@ -3,13 +3,13 @@ package archive
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -18,7 +18,8 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
-// importBatch is how many files go in one transaction.
+// importBatch is about how many files go in one transaction; a batch ends
+// between post-mortems, never between two copies of one.
 const importBatch = 1000
 
 // Importer is what importing needs from storage.
@@ -26,91 +27,166 @@ type Importer interface {
 	ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]store.ImportOutcome, []error, error)
 }
 
+// Options tune an import.
+type Options struct {
+	// Progress, when set, is called as files are done (written, or found
+	// unchanged, superseded or failed), with how many of how many.
+	Progress func(done, total int)
+}
+
 // FileResult says what happened to one file.
 type FileResult struct {
 	Path    string
 	Outcome store.ImportOutcome
 	ID      int64
-	Err     error // why the file failed, when Outcome is ImportFailed
+	Err     error // why the file was not imported, when it was not
+	Skipped bool  // not a regular file: skipped with the reason in Err
 }
 
 // Summary counts the outcomes of an import.
 type Summary struct {
-	Created, Updated, Unchanged, Failed int
-	Failures                            []FileResult // sorted by path
+	Created, Updated, Unchanged, Superseded, Conflicts, Failed, Skipped int
+	// Failures are the files that failed or conflicted, and Skips those
+	// skipped, each sorted by path.
+	Failures, Skips []FileResult
+	// Committed are the files whose transaction committed, in the order
+	// they were written. When an import stops half-way, they are exactly
+	// what it wrote (created, updated) or found in place.
+	Committed []FileResult
 }
 
-// Files is the number of files the import read.
-func (s Summary) Files() int { return s.Created + s.Updated + s.Unchanged + s.Failed }
+// Files is the number of files the import looked at.
+func (s Summary) Files() int {
+	return s.Created + s.Updated + s.Unchanged + s.Superseded + s.Conflicts + s.Failed + s.Skipped
+}
+
+func (s *Summary) count(r FileResult) {
+	switch {
+	case r.Skipped:
+		s.Skipped++
+		s.Skips = append(s.Skips, r)
+		return
+	case r.Outcome == store.ImportCreated:
+		s.Created++
+	case r.Outcome == store.ImportUpdated:
+		s.Updated++
+	case r.Outcome == store.ImportUnchanged:
+		s.Unchanged++
+	case r.Outcome == store.ImportSuperseded:
+		s.Superseded++
+	case r.Outcome == store.ImportConflict:
+		s.Conflicts++
+		s.Failures = append(s.Failures, r)
+	default:
+		s.Failed++
+		s.Failures = append(s.Failures, r)
+	}
+}
 
 // ImportPaths imports the markdown post-mortems at paths: files, or folders
-// walked for *.md files. A file that cannot be read, parsed or validated is
-// reported with its name and the reason, and the others still import.
-// Parsing runs on every core while the previous batch is written.
+// walked for *.md files. A file that cannot be read, parsed or validated,
+// or that conflicts with a newer stored version, is reported with its name
+// and the reason, and the others still import; what is not a regular file
+// (a named pipe, a device) is skipped with the reason.
 //
-// The error is for faults that stop the whole import (the database); the
-// failures of single files are in the Summary.
-func ImportPaths(ctx context.Context, st Importer, paths []string) (Summary, error) {
-	files, walkFailures := collectFiles(paths)
-	parsed := parseAll(ctx, files)
-
+// The result does not depend on the files' names or on which parse worker
+// finishes first: every file's identity is read first (ReadIdentity, a
+// scan of a few lines), copies of one post-mortem are put in one batch,
+// and the store resolves them together (the newest version wins). Files
+// are read in identity order, so ids are appended at each table's end.
+// Parsing runs on every core while the batch before is written.
+//
+// The error is for faults that stop the whole import (the database, a
+// cancelled context); Summary.Committed then lists what was written.
+func ImportPaths(ctx context.Context, st Importer, paths []string, opts Options) (Summary, error) {
 	var sum Summary
-	sum.Failures = walkFailures
-	sum.Failed = len(walkFailures)
-	batch := make([]parsedFile, 0, importBatch)
-	flush := func() error {
-		if len(batch) == 0 {
+	files, problems := collectFiles(paths)
+	for _, p := range problems {
+		sum.count(p)
+	}
+	queue, failed := planImport(files)
+	for _, f := range failed {
+		sum.count(f)
+	}
+	total := len(problems) + len(failed) + len(queue)
+	progress := func() {
+		if opts.Progress != nil {
+			opts.Progress(sum.Files(), total)
+		}
+	}
+	progress()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := parseInOrder(ctx, queue)
+	var batch, deferred []parsedFile
+	flush := func(files []parsedFile) error {
+		if len(files) == 0 {
 			return nil
 		}
-		incs := make([]*incident.Incident, len(batch))
-		for i, f := range batch {
+		incs := make([]*incident.Incident, len(files))
+		for i, f := range files {
 			incs[i] = f.inc
 		}
 		outcomes, errs, err := st.ImportIncidents(ctx, incs)
 		if err != nil {
 			return err
 		}
-		for i, f := range batch {
-			sum.count(FileResult{Path: f.path, Outcome: outcomes[i], ID: incs[i].ID, Err: errs[i]})
+		for i, f := range files {
+			r := FileResult{Path: f.path, Outcome: outcomes[i], ID: incs[i].ID, Err: errs[i]}
+			sum.count(r)
+			sum.Committed = append(sum.Committed, r)
 		}
-		batch = batch[:0]
+		progress()
 		return nil
 	}
-	for f := range parsed {
-		if f.err != nil {
-			sum.count(FileResult{Path: f.path, Outcome: store.ImportFailed, Err: f.err})
-			continue
+	for k := range queue {
+		f, ok := <-results
+		if !ok {
+			break // ctx ended
 		}
-		batch = append(batch, f)
-		if len(batch) == importBatch {
-			if err := flush(); err != nil {
-				drain(parsed)
-				return sum, err
+		switch {
+		case f.err != nil:
+			sum.count(FileResult{Path: f.path, Outcome: store.ImportFailed, Err: f.err, Skipped: isNotRegular(f.err)})
+		case f.inc.ID != queue[k].id.ID || f.inc.ExternalID != queue[k].id.ExternalID:
+			// ReadIdentity promised an identity that Parse does not give
+			// (its tests say it cannot happen): import it after the rest,
+			// so that the result still does not depend on timing.
+			deferred = append(deferred, f)
+		default:
+			batch = append(batch, f)
+		}
+		if queue[k].lastOfGroup && len(batch) >= importBatch {
+			if err := flush(batch); err != nil {
+				return finish(sum), err
 			}
+			batch = batch[:0]
 		}
-	}
-	if err := flush(); err != nil {
-		return sum, err
 	}
 	if err := ctx.Err(); err != nil {
-		return sum, err
+		return finish(sum), err
 	}
-	slices.SortFunc(sum.Failures, func(a, b FileResult) int { return strings.Compare(a.Path, b.Path) })
-	return sum, nil
+	for _, files := range [][]parsedFile{batch, deferred} {
+		if err := flush(files); err != nil {
+			return finish(sum), err
+		}
+	}
+	return finish(sum), nil
 }
 
-func (s *Summary) count(r FileResult) {
-	switch r.Outcome {
-	case store.ImportCreated:
-		s.Created++
-	case store.ImportUpdated:
-		s.Updated++
-	case store.ImportUnchanged:
-		s.Unchanged++
-	default:
-		s.Failed++
-		s.Failures = append(s.Failures, r)
-	}
+func finish(sum Summary) Summary {
+	byPath := func(a, b FileResult) int { return strings.Compare(a.Path, b.Path) }
+	slices.SortFunc(sum.Failures, byPath)
+	slices.SortFunc(sum.Skips, byPath)
+	return sum
+}
+
+// queuedFile is a file in import order.
+type queuedFile struct {
+	path        string
+	id          postmortem.Identity
+	parsed      *parsedFile // when reading the identity took a parse
+	lastOfGroup bool        // the next file is not a copy of this one
 }
 
 type parsedFile struct {
@@ -119,129 +195,256 @@ type parsedFile struct {
 	err  error
 }
 
-// parseAll reads and parses files on every core. Results arrive in no
-// particular order; the channel closes when all are done or ctx ends.
-func parseAll(ctx context.Context, files []string) <-chan parsedFile {
-	paths := make(chan string)
-	out := make(chan parsedFile, 2*importBatch)
+// planImport reads every file's identity (on every core) and orders the
+// files for import: copies of one post-mortem (sharing an id or an
+// external id, directly or through another copy) side by side, post-mortems
+// by id, then by external id, then the files with neither, each by path.
+// Files that cannot be read come back as failures.
+func planImport(files []string) ([]queuedFile, []FileResult) {
+	queued := make([]queuedFile, len(files))
+	errs := make([]error, len(files))
+	forEach(len(files), func(i int) {
+		queued[i].path = files[i]
+		data, whole, err := readHead(files[i])
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		id, ok := postmortem.ReadIdentity(data)
+		if !ok && !whole {
+			if data, err = readFile(files[i]); err != nil {
+				errs[i] = err
+				return
+			}
+			id, ok = postmortem.ReadIdentity(data)
+		}
+		if !ok {
+			inc, err := postmortem.Parse(data)
+			queued[i].parsed = &parsedFile{path: files[i], inc: inc, err: err}
+			if err == nil {
+				id = postmortem.Identity{ID: inc.ID, ExternalID: inc.ExternalID}
+			}
+		}
+		queued[i].id = id
+	})
+	var failed []FileResult
+	readable := queued[:0]
+	for i, q := range queued {
+		if errs[i] != nil {
+			failed = append(failed, FileResult{Path: q.path, Err: errs[i], Skipped: isNotRegular(errs[i])})
+			continue
+		}
+		readable = append(readable, q)
+	}
+	return orderByIdentity(readable), failed
+}
+
+// orderByIdentity groups copies and orders the groups (see planImport).
+func orderByIdentity(files []queuedFile) []queuedFile {
+	parent := make([]int, len(files))
+	var find func(int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	owner := map[string]int{}
+	for i, f := range files {
+		parent[i] = i
+		var keys []string
+		if f.id.ID != 0 {
+			keys = append(keys, "id "+strconv.FormatInt(f.id.ID, 10))
+		}
+		if f.id.ExternalID != "" {
+			keys = append(keys, "external "+f.id.ExternalID)
+		}
+		for _, k := range keys {
+			if first, ok := owner[k]; ok {
+				parent[find(i)] = find(first)
+			} else {
+				owner[k] = i
+			}
+		}
+	}
+	// Each group is ordered by its smallest id (none: last), then its
+	// smallest external id, then its first path.
+	keys := map[int]*groupKey{}
+	for i, f := range files {
+		r := find(i)
+		k, ok := keys[r]
+		if !ok {
+			k = &groupKey{id: math.MaxInt64, external: f.id.ExternalID, path: f.path}
+			keys[r] = k
+		}
+		if f.id.ID != 0 {
+			k.id = min(k.id, f.id.ID)
+		}
+		if f.id.ExternalID != "" && (k.external == "" || f.id.ExternalID < k.external) {
+			k.external = f.id.ExternalID
+		}
+		k.path = min(k.path, f.path)
+	}
+	order := make([]int, len(files))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		ka, kb := keys[find(a)], keys[find(b)]
+		return cmp.Or(
+			cmp.Compare(ka.id, kb.id),
+			cmp.Compare(ka.anonymous(), kb.anonymous()),
+			strings.Compare(ka.external, kb.external),
+			strings.Compare(ka.path, kb.path),
+			strings.Compare(files[a].path, files[b].path))
+	})
+	out := make([]queuedFile, len(files))
+	for k, i := range order {
+		out[k] = files[i]
+		out[k].lastOfGroup = k == len(order)-1 || find(order[k+1]) != find(i)
+	}
+	return out
+}
+
+// groupKey orders copy groups: by smallest id (math.MaxInt64 for none),
+// then smallest external id (groups without one last), then first path.
+type groupKey struct {
+	id       int64
+	external string
+	path     string
+}
+
+// anonymous is 1 for a group without an external id, which sorts last.
+func (k *groupKey) anonymous() int {
+	if k.external == "" {
+		return 1
+	}
+	return 0
+}
+
+// parseInOrder parses the queued files on every core and delivers them in
+// queue order. At most 2×importBatch files are parsed ahead of the one the
+// consumer waits for, so memory stays bounded whatever file is slow. The
+// channel closes when all are delivered or ctx ends.
+func parseInOrder(ctx context.Context, queue []queuedFile) <-chan parsedFile {
+	out := make(chan parsedFile)
+	window := make(chan struct{}, 2*importBatch)
+	indexes := make(chan int)
+	done := make([]chan parsedFile, len(queue))
+	for i := range done {
+		done[i] = make(chan parsedFile, 1)
+	}
 	go func() {
-		defer close(paths)
-		for _, p := range files {
+		defer close(indexes)
+		for i := range queue {
 			select {
-			case paths <- p:
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case indexes <- i:
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
-	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			for p := range paths {
-				inc, err := parseFile(p)
-				out <- parsedFile{path: p, inc: inc, err: err}
+			for i := range indexes {
+				done[i] <- parseQueued(queue[i])
 			}
 		}()
 	}
 	go func() {
-		wg.Wait()
-		close(out)
+		defer close(out)
+		for i := range queue {
+			var f parsedFile
+			select {
+			case f = <-done[i]:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case out <- f:
+				<-window
+			case <-ctx.Done():
+				return
+			}
+		}
 	}()
 	return out
 }
 
-func drain(ch <-chan parsedFile) {
-	for range ch {
+func parseQueued(q queuedFile) parsedFile {
+	if q.parsed != nil {
+		return *q.parsed
 	}
+	data, err := readFile(q.path)
+	if err != nil {
+		return parsedFile{path: q.path, err: err}
+	}
+	inc, err := postmortem.Parse(data)
+	return parsedFile{path: q.path, inc: inc, err: err}
 }
 
-func parseFile(path string) (*incident.Incident, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, unwrapPathError(err)
+// forEach calls fn(0) … fn(n-1) on every core and waits for all.
+func forEach(n int, fn func(int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
 	}
-	if info.Size() > postmortem.MaxFileSize {
-		return nil, fmt.Errorf("the file is larger than %d bytes", postmortem.MaxFileSize)
+	for i := range n {
+		next <- i
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, unwrapPathError(err)
-	}
-	return postmortem.Parse(data)
+	close(next)
+	wg.Wait()
 }
 
-// collectFiles expands folders into their *.md files, in the order
-// sortForImport gives, and reports paths that cannot be read.
+func isNotRegular(err error) bool {
+	_, ok := err.(errNotRegular)
+	return ok
+}
+
+// collectFiles expands folders into their *.md files and reports the paths
+// that cannot be read, and those that are not regular files (skipped).
 func collectFiles(paths []string) ([]string, []FileResult) {
 	var files []string
-	var failures []FileResult
+	var problems []FileResult
 	for _, root := range paths {
 		info, err := os.Stat(root)
-		if err != nil {
-			failures = append(failures, FileResult{Path: root, Err: unwrapPathError(err)})
+		switch {
+		case err != nil:
+			problems = append(problems, FileResult{Path: root, Err: unwrapPathError(err)})
 			continue
-		}
-		if !info.IsDir() {
+		case info.Mode().IsRegular():
 			files = append(files, root)
+			continue
+		case !info.IsDir():
+			problems = append(problems, FileResult{Path: root, Err: errNotRegular{info.Mode()}, Skipped: true})
 			continue
 		}
 		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				failures = append(failures, FileResult{Path: path, Err: unwrapPathError(err)})
-				return nil
-			}
-			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".md") {
+			switch {
+			case err != nil:
+				problems = append(problems, FileResult{Path: path, Err: unwrapPathError(err)})
+			case d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".md"):
+			case d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0:
+				// A link is followed when read, and its target checked.
 				files = append(files, path)
+			default:
+				problems = append(problems, FileResult{Path: path, Err: errNotRegular{d.Type()}, Skipped: true})
 			}
 			return nil
 		})
 		if err != nil {
-			failures = append(failures, FileResult{Path: root, Err: err})
+			problems = append(problems, FileResult{Path: root, Err: err})
 		}
 	}
-	sortForImport(files)
-	return files, failures
-}
-
-// sortForImport puts files in the order they are read: files named with
-// an id first, by id, then the others by path. Exports are named by date,
-// and ids need not follow dates, so in name order each transaction would
-// insert rows all over every table (and write most pages of the database
-// to the WAL again); in id order it appends them at each table's end. Each
-// name is read once, not at every comparison.
-func sortForImport(files []string) {
-	type named struct {
-		path  string
-		id    int64
-		hasID bool
-	}
-	keys := make([]named, len(files))
-	for i, path := range files {
-		id, ok := postmortem.IDFromFileName(filepath.Base(path))
-		keys[i] = named{path, id, ok}
-	}
-	slices.SortFunc(keys, func(a, b named) int {
-		if a.hasID != b.hasID {
-			if a.hasID {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Or(cmp.Compare(a.id, b.id), strings.Compare(a.path, b.path))
-	})
-	for i, k := range keys {
-		files[i] = k.path
-	}
-}
-
-// unwrapPathError drops the path from an *fs.PathError: the report names
-// the file already.
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return files, problems
 }

@@ -149,12 +149,13 @@ func (a *Accounts) EnsureAdmin(ctx context.Context, password string) (string, er
 	if password == "" {
 		password = RandomPassword()
 	}
-	if _, err := a.AddUser(ctx, "admin", incident.RoleAdmin, password); err != nil {
-		if incident.ErrorCode(err) == incident.EINVALID {
-			if _, found := a.store.UserByName(ctx, "admin"); found == nil {
-				return "", nil // another instance made it first
-			}
+	_, err = a.AddUser(ctx, "admin", incident.RoleAdmin, password)
+	if incident.ErrorCode(err) == incident.EINVALID {
+		if _, lookup := a.store.UserByName(ctx, "admin"); lookup == nil {
+			return "", nil // another instance made it first
 		}
+	}
+	if err != nil {
 		return "", err
 	}
 	return password, nil

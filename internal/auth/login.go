@@ -13,8 +13,8 @@ import (
 // LoginStore counts failed logins; *store.Store has it.
 type LoginStore interface {
 	LoginLockedUntil(ctx context.Context, keys []string) (time.Time, error)
-	RecordLoginFailure(ctx context.Context, keys []string, limit incident.LoginLimit) (time.Time, error)
-	ClearLoginFailures(ctx context.Context, keys []string) error
+	RecordLoginFailure(ctx context.Context, name string, keys []string, limit incident.LoginLimit) (time.Time, error)
+	RecordLogin(ctx context.Context, action, name, method string, keys []string) error
 	ForgetLoginFailures(ctx context.Context, forget time.Duration) error
 }
 
@@ -28,8 +28,18 @@ type LoginStore interface {
 // checking the password: a guesser learns nothing more. Accounts that do
 // not exist are counted and locked like real ones, so a lock does not tell
 // either.
+//
+// Every attempt is in the audit log: a success as the user, a failure as
+// an anonymous caller from address.
 func (a *Accounts) Login(ctx context.Context, name, password, address string) (*incident.User, error) {
+	return a.checkPassword(ctx, "login", name, password, address)
+}
+
+func (a *Accounts) checkPassword(ctx context.Context, action, name, password, address string) (*incident.User, error) {
 	name = incident.NormalizeUserName(name)
+	if len(name) > incident.MaxUserName {
+		name = name[:incident.MaxUserName] // no account has a longer name
+	}
 	keys := loginKeys(name, address)
 	until, err := a.store.LoginLockedUntil(ctx, keys)
 	if err != nil {
@@ -45,12 +55,14 @@ func (a *Accounts) Login(ctx context.Context, name, password, address string) (*
 	case err != nil:
 		return nil, err
 	case CheckPassword(u.PasswordHash, password):
-		if err := a.store.ClearLoginFailures(ctx, keys); err != nil {
+		who := incident.WithActor(ctx, incident.Actor{Kind: incident.ActorUser, Name: u.Name, UserID: u.ID, Role: u.Role, Address: address})
+		if err := a.store.RecordLogin(who, action, u.Name, "password", keys); err != nil {
 			return nil, err
 		}
 		return u, nil
 	}
-	if _, err := a.store.RecordLoginFailure(ctx, keys, a.limit); err != nil {
+	anonymous := incident.WithActor(ctx, incident.Actor{Kind: incident.ActorAnonymous, Address: address})
+	if _, err := a.store.RecordLoginFailure(anonymous, name, keys, a.limit); err != nil {
 		return nil, err
 	}
 	return nil, unauthorized("The user name or password is not right.")
@@ -63,7 +75,7 @@ func (a *Accounts) ChangeOwnPassword(ctx context.Context, user *incident.User, c
 	if err := CheckPasswordRules("new_password", next); err != nil {
 		return nil, err
 	}
-	if _, err := a.Login(ctx, user.Name, current, address); err != nil {
+	if _, err := a.checkPassword(ctx, "password.confirm", user.Name, current, address); err != nil {
 		if incident.ErrorCode(err) == incident.EUNAUTHORIZED {
 			return nil, fieldError("current_password", "is not right")
 		}

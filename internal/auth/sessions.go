@@ -192,3 +192,31 @@ func (r *SessionRows) Commit(token string, data []byte, expiry time.Time) error 
 
 // Delete is DeleteCtx without a context.
 func (r *SessionRows) Delete(token string) error { return r.DeleteCtx(context.Background(), token) }
+
+// Keys of a sign-in in progress, kept in the pre-login session.
+const (
+	flowState    = "oidc_state"
+	flowNonce    = "oidc_nonce"
+	flowVerifier = "oidc_verifier"
+	flowNext     = "oidc_next"
+	// flowLifetime bounds a pre-login session: a sign-in takes minutes.
+	flowLifetime = 10 * time.Minute
+)
+
+// KeepFlow keeps a single-sign-on flow and where to go after it in the
+// request's session, which lives for ten minutes unless a login follows.
+func (a *Accounts) KeepFlow(ctx context.Context, sm *scs.SessionManager, f Flow, next string) {
+	sm.Put(ctx, flowState, f.State)
+	sm.Put(ctx, flowNonce, f.Nonce)
+	sm.Put(ctx, flowVerifier, f.Verifier)
+	sm.Put(ctx, flowNext, next)
+	if sm.GetInt64(ctx, sessionUser) == 0 {
+		sm.SetDeadline(ctx, time.Now().Add(flowLifetime))
+	}
+}
+
+// TakeFlow takes the flow out of the session: each can be finished once.
+func (a *Accounts) TakeFlow(ctx context.Context, sm *scs.SessionManager) (Flow, string) {
+	f := Flow{State: sm.PopString(ctx, flowState), Nonce: sm.PopString(ctx, flowNonce), Verifier: sm.PopString(ctx, flowVerifier)}
+	return f, sm.PopString(ctx, flowNext)
+}

@@ -66,6 +66,8 @@ const (
 	ActorToken  ActorKind = "token"  // an API token, on behalf of its owner
 	ActorCLI    ActorKind = "cli"    // the aftermath command on the database's machine
 	ActorSystem ActorKind = "system" // the server itself (first start, demo data)
+	// ActorAnonymous is someone not signed in: a failed login.
+	ActorAnonymous ActorKind = "anonymous"
 )
 
 // Actor is who is asking: it is carried in the context from the edge that
@@ -169,12 +171,7 @@ func ValidateUserName(field, name string) error {
 // ValidateTokenLabel checks a token's label.
 func ValidateTokenLabel(label string) error {
 	errs := FieldErrors{}
-	if len(label) > MaxTokenLabel {
-		errs.Add("label", tooLong(MaxTokenLabel))
-	}
-	if strings.ContainsFunc(label, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		errs.Add("label", "must not hold control characters")
-	}
+	optionalName(&errs, "label", label, MaxTokenLabel)
 	return errs.Err()
 }
 

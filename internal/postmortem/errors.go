@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -34,6 +33,9 @@ func malformed(format string, args ...any) error {
 // found it.
 var yamlMessagePrefix = regexp.MustCompile(`^yaml: `)
 
+// typeErrorLine finds the line a YAML type error names.
+var typeErrorLine = regexp.MustCompile(`^line \d+`)
+
 // frontMatterError turns any error met while reading the front matter into
 // a user-facing *incident.Error such as
 // `front matter: line 3: mapping values are not allowed in this context`.
@@ -44,8 +46,14 @@ func frontMatterError(err error) error {
 	}
 	var typeErr *yaml.TypeError
 	if errors.As(err, &typeErr) {
-		// The library collects every mismatch; each already says its line.
-		return malformed("front matter: %s", strings.Join(typeErr.Errors, "; "))
+		// checkShape finds mismatches first, naming the field; should one
+		// slip through, say where without the library's terms (Go types,
+		// YAML tags).
+		line := "a value"
+		if m := typeErrorLine.FindString(typeErr.Errors[0]); m != "" {
+			line = m + ":"
+		}
+		return malformed("front matter: %s has the wrong type", line)
 	}
 	return malformed("front matter: %s", yamlMessagePrefix.ReplaceAllString(err.Error(), ""))
 }

@@ -55,7 +55,7 @@ func ValidateExtra(extra map[string]any) error {
 // extraNodes returns the key and value nodes for extra, keys in byte order.
 func extraNodes(extra map[string]any) ([]*yaml.Node, error) {
 	keys := slices.Sorted(maps.Keys(extra))
-	errs := incident.FieldErrors{}
+	var errs incident.FieldErrors
 	var nodes []*yaml.Node
 	for _, k := range keys {
 		field := "extra." + k
@@ -74,8 +74,8 @@ func extraNodes(extra map[string]any) ([]*yaml.Node, error) {
 		}
 		nodes = append(nodes, stringNode(k), value)
 	}
-	if len(errs) > 0 {
-		return nil, &incident.Error{Code: incident.EINVALID, Message: "Some extra fields cannot be written.", Fields: errs}
+	if err := errs.ErrAs(incident.EINVALID, "Some extra fields cannot be written."); err != nil {
+		return nil, err
 	}
 	return nodes, nil
 }

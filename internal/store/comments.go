@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -16,16 +17,18 @@ func (s *Store) AddComment(ctx context.Context, c *incident.Comment) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	c.CreatedAt = s.Now().UTC().Truncate(time.Second)
-	row := commentRow{IncidentID: c.IncidentID, Author: c.Author, Body: c.Body, CreatedAt: c.CreatedAt.Unix()}
-	err := s.writer.WithContext(ctx).Create(&row).Error
-	if errors.Is(err, gorm.ErrForeignKeyViolated) {
-		return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", c.IncidentID)
-	} else if err != nil {
-		return err
-	}
-	c.ID = row.ID
-	return nil
+	return s.write(ctx, func(tx *writeTx) error {
+		c.CreatedAt = tx.now.Truncate(time.Second)
+		row := commentRow{IncidentID: c.IncidentID, Author: c.Author, Body: c.Body, CreatedAt: c.CreatedAt.Unix()}
+		err := tx.db.Create(&row).Error
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", c.IncidentID)
+		} else if err != nil {
+			return err
+		}
+		c.ID = row.ID
+		return tx.recordChanges("comment.create", "comment", strconv.FormatInt(c.ID, 10), nil, c, "id", "created_at")
+	})
 }
 
 // Comments returns an incident's discussion, oldest first.

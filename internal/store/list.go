@@ -116,12 +116,25 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := f.Sort.order(); err != nil {
+		return nil, err
+	}
+	var page *Page
+	err = s.read(ctx, func(tx *gorm.DB) error {
+		page, err = listIncidents(tx, f, limit)
+		return err
+	})
+	return page, err
+}
+
+// listIncidents reads one page and the total through db; ListIncidents
+// gives it one snapshot, so that the total counts the page's incidents.
+func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
 	ord, err := f.Sort.order()
 	if err != nil {
 		return nil, err
 	}
 	plan := f.plan()
-	db := s.reader.WithContext(ctx)
 	page := &Page{Items: []incident.Incident{}}
 	if page.Total, err = plan.count(db); err != nil {
 		return nil, err
@@ -153,7 +166,7 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 		last := rows[limit-1]
 		page.NextCursor = encodeCursor(ord.prefix, ord.key(&last), last.ID)
 	}
-	page.Items, err = s.hydrate(ctx, rows)
+	page.Items, err = hydrate(db, rows)
 	return page, err
 }
 

@@ -34,12 +34,13 @@ func (s *Store) LoginLockedUntil(ctx context.Context, keys []string) (time.Time,
 	return fromUnix(until), nil
 }
 
-// RecordLoginFailure counts one failed login against each key and locks
-// those that reach the policy's maximum. It reports when the lock ends if
-// one was set.
-func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, p incident.LoginLimit) (time.Time, error) {
+// RecordLoginFailure counts one failed login for the account name against
+// each key, locks those that reach the limit, and records the failure (and
+// any lock) in the audit log. It reports when the lock ends if one was set.
+func (s *Store) RecordLoginFailure(ctx context.Context, name string, keys []string, p incident.LoginLimit) (time.Time, error) {
 	var lockedUntil time.Time
 	err := s.write(ctx, func(tx *writeTx) error {
+		tx.record("login.failed", "user", name, nil)
 		var rows []loginFailureRow
 		if err := tx.db.Where("key IN ?", keys).Find(&rows).Error; err != nil {
 			return err
@@ -59,6 +60,8 @@ func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, p inciden
 			if r.Failures >= p.Max {
 				r.LockedUntil = now + int64(p.Lockout.Seconds())
 				lockedUntil = fromUnix(r.LockedUntil)
+				tx.record("login.locked", "login", key, []incident.FieldChange{
+					incident.Set("failures", r.Failures), incident.Set("locked_until", lockedUntil)})
 			}
 			if err := tx.db.Clauses(clause.OnConflict{UpdateAll: true}).Create(&r).Error; err != nil {
 				return err
@@ -69,14 +72,13 @@ func (s *Store) RecordLoginFailure(ctx context.Context, keys []string, p inciden
 	return lockedUntil, err
 }
 
-// ClearLoginFailures forgets the failures of keys: a successful login
-// ends a run of failures.
-func (s *Store) ClearLoginFailures(ctx context.Context, keys []string) error {
-	var n int64
-	if err := s.reader.WithContext(ctx).Model(&loginFailureRow{}).Where("key IN ?", keys).Count(&n).Error; err != nil || n == 0 {
-		return err // nothing to clear: spare the writer
-	}
+// RecordLogin records a successful check of name's password (action
+// "login", or "password.confirm" before a password change) by method in
+// the audit log, and forgets the failures of keys: a success ends a run of
+// failures.
+func (s *Store) RecordLogin(ctx context.Context, action, name, method string, keys []string) error {
 	return s.write(ctx, func(tx *writeTx) error {
+		tx.record(action, "user", name, []incident.FieldChange{incident.Set("method", method)})
 		return tx.db.Where("key IN ?", keys).Delete(&loginFailureRow{}).Error
 	})
 }

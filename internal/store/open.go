@@ -246,7 +246,8 @@ func applyMigrations(ctx context.Context, db *gorm.DB) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	provider, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, migrations.SQLite())
+	provider, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, migrations.SQLite(),
+		goose.WithGoMigrations(goMigrations()...), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

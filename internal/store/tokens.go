@@ -66,7 +66,7 @@ func (s *Store) CreateToken(ctx context.Context, t *incident.APIToken) error {
 			return err
 		}
 		t.CreatedAt, t.User = fromUnix(row.CreatedAt), owner.Name
-		return nil
+		return tx.recordChanges("token.create", "token", t.ID, nil, t, "id", "created_at", "last_used_at")
 	})
 }
 
@@ -131,7 +131,7 @@ func (s *Store) RevokeToken(ctx context.Context, id string) (*incident.APIToken,
 			return err
 		}
 		revoked = row.token()
-		return nil
+		return tx.recordChanges("token.revoke", "token", id, revoked, nil, "id", "created_at", "last_used_at")
 	})
 	return revoked, err
 }

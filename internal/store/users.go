@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"gorm.io/gorm"
@@ -60,6 +61,8 @@ func (s *Store) CreateUser(ctx context.Context, u *incident.User) error {
 			return err
 		}
 		*u = *row.user()
+		tx.record("user.create", "user", u.Name, []incident.FieldChange{
+			incident.Set("name", u.Name), incident.Set("role", u.Role), incident.Set("source", u.Source)})
 		return nil
 	})
 }
@@ -129,15 +132,26 @@ func (s *Store) UpdateUser(ctx context.Context, name string, change incident.Use
 				return err
 			}
 		}
-		if change.Role != nil {
+		// The audit log says that the password changed, never what to.
+		var changes []incident.FieldChange
+		if change.Role != nil && string(*change.Role) != row.Role {
+			changes = append(changes, incident.Changed("role", row.Role, *change.Role))
 			row.Role = string(*change.Role)
+		}
+		if change.PasswordHash != nil && row.Source == incident.SourceOIDC {
+			// A password would let the account in without the provider.
+			return &incident.Error{Code: incident.EINVALID, Message: "This account signs in at the identity provider; it has no password.",
+				Fields: map[string]string{"password": "cannot be set on a single-sign-on account"}}
 		}
 		if change.PasswordHash != nil {
 			row.PasswordHash = *change.PasswordHash
+			changes = append(changes, incident.Set("password", "changed"))
 		}
 		if change.PasswordHash != nil || change.EndSessions {
 			row.SessionEpoch++
+			changes = append(changes, incident.Set("sessions", "ended"))
 		}
+		tx.record("user.update", "user", row.Name, changes)
 		row.UpdatedAt = tx.unix()
 		if err := tx.db.Model(&userRow{ID: row.ID}).
 			Select("role", "password_hash", "session_epoch", "updated_at").Updates(row).Error; err != nil {
@@ -167,9 +181,16 @@ func (s *Store) DeleteUser(ctx context.Context, name string) (*incident.User, er
 			return err
 		}
 		deleted = row.user()
+		tx.record("user.delete", "user", row.Name, []incident.FieldChange{
+			{Field: "role", Before: mustJSON(row.Role)}, {Field: "source", Before: mustJSON(row.Source)}})
 		return nil
 	})
 	return deleted, err
+}
+
+func mustJSON(v any) json.RawMessage {
+	data, _ := json.Marshal(v)
+	return data
 }
 
 func userForUpdate(tx *writeTx, name string) (*userRow, error) {

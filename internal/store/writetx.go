@@ -16,11 +16,16 @@ type writeTx struct {
 	db    *gorm.DB
 	actor incident.Actor
 	now   time.Time
+	// audit holds the entries the write recorded, appended to the audit
+	// log just before the commit.
+	audit []pendingAudit
 }
 
 // write runs fn in one transaction on the writer. It is the one way this
 // package writes: every change goes through it, so every change knows its
-// actor and its time. A context without an actor writes as the system.
+// actor and its time, and what fn records with tx.record joins the audit
+// log in the same transaction (both commit, or neither). A context without
+// an actor writes as the system.
 func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 	actor, ok := incident.ActorFrom(ctx)
 	if !ok {
@@ -28,7 +33,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 	}
 	now := s.Now().UTC()
 	return s.writer.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&writeTx{db: db, actor: actor, now: now})
+		tx := &writeTx{db: db, actor: actor, now: now}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.appendAudit()
 	})
 }
 

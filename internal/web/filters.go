@@ -15,7 +15,7 @@ import (
 // that could never match (SEV9, a malformed date) rather than answering an
 // empty page.
 func listFilter(c *gin.Context) (store.Filter, error) {
-	errs := incident.FieldErrors{}
+	var errs incident.FieldErrors
 	f := store.Filter{
 		Service:          c.Query("service"),
 		Severity:         incident.Severity(c.Query("severity")),
@@ -28,23 +28,30 @@ func listFilter(c *gin.Context) (store.Filter, error) {
 		Query:            c.Query("q"),
 		Cursor:           c.Query("cursor"),
 	}
-	checkEnum(errs, "severity", f.Severity, incident.Severities)
+	checkEnum(&errs, "severity", f.Severity, incident.Severities)
 	for _, st := range f.Statuses {
-		checkEnum(errs, "status", st, incident.Statuses)
+		checkEnum(&errs, "status", st, incident.Statuses)
 	}
-	checkEnum(errs, "postmortem_status", f.PostmortemStatus, incident.PostmortemStatuses)
-	checkEnum(errs, "sort", f.Sort, store.Sorts)
-	checkEnum(errs, "outage_type", f.OutageType, incident.OutageTypes)
-	f.Since = parseTimeParam(c, "since", errs)
-	f.Until = parseTimeParam(c, "until", errs)
-	if raw := c.Query("limit"); raw != "" {
-		limit, err := strconv.Atoi(raw)
-		if err != nil || limit < 1 || limit > store.MaxLimit {
-			errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
-		}
-		f.Limit = limit
+	checkEnum(&errs, "postmortem_status", f.PostmortemStatus, incident.PostmortemStatuses)
+	checkEnum(&errs, "sort", f.Sort, store.Sorts)
+	checkEnum(&errs, "outage_type", f.OutageType, incident.OutageTypes)
+	f.Since = parseTimeParam(c, "since", &errs)
+	f.Until = parseTimeParam(c, "until", &errs)
+	f.Limit = limitParam(c, &errs)
+	return f, badParams(&errs)
+}
+
+// limitParam reads the page size, 0 when the query does not say.
+func limitParam(c *gin.Context, errs *incident.FieldErrors) int {
+	raw := c.Query("limit")
+	if raw == "" {
+		return 0
 	}
-	return f, badParams(errs)
+	limit, ok := incident.ParseCount(raw, store.MaxLimit)
+	if !ok {
+		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
+	}
+	return int(limit)
 }
 
 // statusList reads a status filter: one status, or several separated by
@@ -59,7 +66,7 @@ func statusList(raw string) []incident.Status {
 	return out
 }
 
-func checkEnum[T ~string](errs incident.FieldErrors, name string, value T, allowed []T) {
+func checkEnum[T ~string](errs *incident.FieldErrors, name string, value T, allowed []T) {
 	if value != "" && !slices.Contains(allowed, value) {
 		errs.Add(name, incident.MustBeOneOf(allowed))
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
@@ -97,6 +99,13 @@ func newClockedAPI(t testing.TB, cfg web.Config, ac auth.Config) (*api, *clock) 
 // serveAPI serves st through a real HTTP server.
 func serveAPI(t testing.TB, st *store.Store, cfg web.Config) *api {
 	t.Helper()
+	return serveAPIOn(t, st, cfg, nil)
+}
+
+// serveAPIOn is serveAPI on a listener the test made (nil for a new one),
+// for configurations that need the server's address first.
+func serveAPIOn(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) *api {
+	t.Helper()
 	cfg.Store = st
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -105,7 +114,12 @@ func serveAPI(t testing.TB, st *store.Store, cfg web.Config) *api {
 		cfg.Accounts = auth.New(auth.Config{Store: st})
 	}
 	server := web.New(cfg)
-	srv := httptest.NewServer(server)
+	srv := httptest.NewUnstartedServer(server)
+	if ln != nil {
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		server.Close(context.Background())
@@ -123,17 +137,7 @@ func (a *api) as(role incident.Role) *api {
 	a.roles.mu.Lock()
 	defer a.roles.mu.Unlock()
 	if _, ok := a.roles.tokens[role]; !ok {
-		ctx := context.Background()
-		// No password: these accounts sign in with their tokens only,
-		// which spares each test an argon2 hash per role.
-		u := &incident.User{Name: string(role), Role: role}
-		if err := a.store.CreateUser(ctx, u); err != nil {
-			a.t.Fatal(err)
-		}
-		_, secret, err := a.accounts.CreateToken(ctx, u, auth.TokenRequest{Label: "test " + string(role)})
-		if err != nil {
-			a.t.Fatal(err)
-		}
+		u, secret := storetest.Token(a.t, a.store, a.accounts, string(role), role)
 		a.roles.tokens[role], a.roles.users[role] = secret, u
 	}
 	b := *a
@@ -145,14 +149,7 @@ func (a *api) as(role incident.Role) *api {
 // token of it, for tests that call a server's ServeHTTP directly.
 func adminToken(t testing.TB, st *store.Store, accounts *auth.Accounts) string {
 	t.Helper()
-	u := &incident.User{Name: "fuzz-admin", Role: incident.RoleAdmin}
-	if err := st.CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
-	_, secret, err := accounts.CreateToken(context.Background(), u, auth.TokenRequest{Label: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, secret := storetest.Token(t, st, accounts, "fuzz-admin", incident.RoleAdmin)
 	return secret
 }
 

@@ -213,8 +213,8 @@ func (r formRow) Get(col string) string { return r.cells[col] }
 // a new one): the fields the form shows are replaced, the others (the id,
 // external id, extra front-matter keys) are kept. Text that cannot be
 // read is reported by field name, as the domain reports its own rules.
-func (f *incidentForm) incident(base incident.Incident) (*incident.Incident, incident.FieldErrors) {
-	errs := incident.FieldErrors{}
+func (f *incidentForm) incident(base incident.Incident) (*incident.Incident, formErrors) {
+	errs := formErrors{}
 	inc := base
 	v := f.values
 	inc.Title = v.Get("title")
@@ -293,7 +293,7 @@ func (f *incidentForm) incident(base incident.Incident) (*incident.Incident, inc
 
 // parseFormTime reads a time typed in the form (UTC unless it says
 // otherwise); empty is unknown.
-func parseFormTime(errs incident.FieldErrors, field, raw string) *time.Time {
+func parseFormTime(errs formErrors, field, raw string) *time.Time {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return nil
@@ -322,6 +322,14 @@ func lines(s string) []string {
 // formErrors are the problems of a form by field name, the domain's
 // names: "title", "action_items[2].owner".
 type formErrors map[string]string
+
+// Add records a problem unless the field has one already: the first found
+// is the one shown.
+func (e formErrors) Add(field, msg string) {
+	if _, ok := e[field]; !ok {
+		e[field] = msg
+	}
+}
 
 // Of is the message for a scalar field.
 func (e formErrors) Of(name string) string { return e[name] }

@@ -32,7 +32,7 @@ func (s *Server) renderLogin(c *gin.Context, status int, form loginForm) {
 }
 
 func (s *Server) loginForm(next, username, problem string) loginForm {
-	return loginForm{Next: next, Username: username, Error: problem, SingleSignOn: false}
+	return loginForm{Next: next, Username: username, Error: problem, SingleSignOn: s.oidc != nil}
 }
 
 // login checks the form's user name and password and starts a session

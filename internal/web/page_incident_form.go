@@ -286,8 +286,8 @@ func (s *Server) formProblem(c *gin.Context, page *incidentFormPage, err error) 
 // the domain finds wrong with the rest, so that one round trip shows
 // every problem. filed applies the rule for a person's incident (a
 // severity is required).
-func (s *Server) addDomainProblems(ctx context.Context, page *incidentFormPage, inc *incident.Incident, errs incident.FieldErrors, filed bool) {
-	page.Errors = formErrors(errs)
+func (s *Server) addDomainProblems(ctx context.Context, page *incidentFormPage, inc *incident.Incident, errs formErrors, filed bool) {
+	page.Errors = errs
 	vocab, err := s.store.Vocabulary(ctx)
 	if err != nil {
 		return

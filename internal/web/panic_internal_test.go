@@ -15,9 +15,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -59,15 +59,7 @@ func testRequest(t testing.TB, s *Server, method, path string, body io.Reader) *
 	t.Helper()
 	token, ok := testTokens.Load(s)
 	if !ok {
-		ctx := context.Background()
-		u := &incident.User{Name: "test-admin", Role: incident.RoleAdmin}
-		if err := s.store.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-		_, secret, err := s.accounts.CreateToken(ctx, u, auth.TokenRequest{Label: "test"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, secret := storetest.Token(t, s.store.(*store.Store), s.accounts, "test-admin", incident.RoleAdmin)
 		token, _ = testTokens.LoadOrStore(s, secret)
 	}
 	req := httptest.NewRequest(method, path, body)

@@ -26,6 +26,7 @@ type Store interface {
 	ActionItemStore
 	PageStore
 	report.SimilarSource
+	AuditStore
 	auth.Store
 	Ping(ctx context.Context) error
 }
@@ -51,6 +52,9 @@ type Config struct {
 	// TrustedOrigins are other origins (https://ui.example.com) whose
 	// browsers may send unsafe requests; none by default.
 	TrustedOrigins []string
+	// OIDC signs people in through an identity provider; nil offers the
+	// password form only.
+	OIDC *auth.OIDC
 }
 
 // Server routes HTTP requests to handlers.
@@ -59,6 +63,7 @@ type Server struct {
 	log      *slog.Logger
 	router   *gin.Engine
 	accounts *auth.Accounts
+	oidc     *auth.OIDC
 	// sessions has one manager for plain HTTP and one for HTTPS: the
 	// cookie is Secure (and __Host-) exactly when the client used HTTPS.
 	plainSessions, secureSessions *scs.SessionManager
@@ -78,7 +83,7 @@ func New(cfg Config) *Server {
 		cfg.Accounts = auth.New(auth.Config{Store: cfg.Store})
 	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(),
-		accounts: cfg.Accounts, rules: map[string]Access{}}
+		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}}
 	s.plainSessions = s.newSessionManager(false)
 	s.secureSessions = s.newSessionManager(true)
 	s.crossOrigin = newCrossOriginProtection(cfg.TrustedOrigins, cfg.Logger)
@@ -122,6 +127,8 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/login", open, page, noBody, s.loginPage},
 		{"POST", "/login", open, page, formBody, s.login},
 		{"POST", "/logout", open, page, formBody, s.logout},
+		{"GET", "/login/oidc", open, page, noBody, s.beginOIDC},
+		{"GET", "/login/oidc/callback", open, page, noBody, s.finishOIDC},
 		{"GET", "/favicon.ico", open, static, noBody, favicon},
 		{"GET", "/", viewer, page, noBody, s.home},
 		{"GET", "/incidents", viewer, page, noBody, s.incidentsPage},
@@ -176,6 +183,7 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/api/v1/reports/patterns.md", viewer, api, noBody, s.patternReportMarkdown},
 		{"GET", "/api/v1/categories", viewer, api, noBody, s.listCategories},
 		{"POST", "/api/v1/categories", admin, api, jsonBody, s.addCategory},
+		{"GET", "/api/v1/audit", admin, api, noBody, s.listAudit},
 		{"GET", "/api/v1/users", admin, api, noBody, s.listUsers},
 		{"POST", "/api/v1/users", admin, api, jsonBody, s.createUser},
 		{"PATCH", "/api/v1/users/:name", admin, api, jsonBody, s.patchUser},
