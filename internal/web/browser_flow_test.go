@@ -312,6 +312,11 @@ func TestBrowserIncidentLifecycle(t *testing.T) {
 		t.Fatalf("missing incident: %s", b.text("main"))
 	}
 	b.check("not found")
+	b.open("/no/such/page")
+	b.expect(`status of 404`)
+	if b.count(".error-page") != 1 {
+		t.Fatalf("an unknown address: %s", b.text("body"))
+	}
 }
 
 // fileVia files an incident through the API for a test's history.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -94,6 +95,10 @@ func New(cfg Config) *Server {
 	s.proxies = trustProxies(r, cfg.TrustedProxies, cfg.Logger)
 	r.Use(withRequestID(cfg.Logger), logRequests, metrics.observe, recoverPanics, s.refuseCrossOrigin)
 	r.NoRoute(func(c *gin.Context) {
+		// A browser that asked for a page gets one; scripts, the JSON.
+		if !strings.HasPrefix(c.Request.URL.Path, "/api/") && strings.Contains(c.GetHeader("Accept"), "text/html") {
+			c.Set(pageKey, true)
+		}
 		writeError(c, incident.Errorf(incident.ENOTFOUND, "There is nothing at %s.", c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
