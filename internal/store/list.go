@@ -38,6 +38,9 @@ type Filter struct {
 	Limit            int        // 0 means DefaultLimit; more than MaxLimit is refused
 	Cursor           string     // from the previous page's NextCursor; it must come from the same Sort
 	Sort             Sort       // "" means SortNewest
+	// NoTotal leaves Page.Total at 0: for lists that do not show it,
+	// where counting thousands of matches would be the bulk of the work.
+	NoTotal bool
 }
 
 // Sort is the order of a list.
@@ -136,15 +139,17 @@ func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
 	}
 	plan := f.plan()
 	page := &Page{Items: []incident.Incident{}}
-	if page.Total, err = plan.count(db); err != nil {
-		return nil, err
+	if !f.NoTotal {
+		if page.Total, err = plan.count(db); err != nil {
+			return nil, err
+		}
 	}
 	// Walking the sort order reads about limit × (all incidents) / total
 	// rows before the page is full; looking up every match and sorting
 	// them reads total rows. SQLite cannot tell which is fewer, but the
 	// total says: many matches are probed while walking, few looked up.
 	// One service's incidents are few enough to walk in any case.
-	query := plan.apply(db.Model(&incidentRow{}), plan.byService || page.Total > probeAbove)
+	query := plan.apply(db.Model(&incidentRow{}), plan.byService || f.NoTotal || page.Total > probeAbove)
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor, ord.prefix)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -48,31 +50,42 @@ func similarityRows(inc *incident.Incident) []similarityKeyRow {
 	return rows
 }
 
+// Bounds on a similarity lookup: incidents read per key, and keys per
+// statement (SQLite allows 500 selects in one compound statement).
+const (
+	postingsPerKey = 64
+	keysPerQuery   = 400
+)
+
 // SimilarCandidates lists the incidents (but exclude) that share keys
 // with a search, the most shared first, at most limit, with their cause
 // and factor descriptions: report.FindSimilar checks each exactly.
 func (s *Store) SimilarCandidates(ctx context.Context, keys []int64, exclude int64, limit int) ([]report.Candidate, error) {
 	db := s.reader.WithContext(ctx)
-	var hits []struct {
-		IncidentID int64
-		Shared     int
-	}
-	for part := range slices.Chunk(keys, batchRows) {
-		var chunk []struct {
-			IncidentID int64
-			Shared     int
+	// Each key's most recent incidents only: a text that many incidents
+	// repeat word for word has keys that thousands share, and reading all
+	// of them would make a search grow with the history. The exact check
+	// needs a few candidates, and the page shows the latest.
+	shared := map[int64]int{}
+	for part := range slices.Chunk(keys, keysPerQuery) {
+		var sql strings.Builder
+		args := make([]any, 0, len(part)+1)
+		for i, k := range part {
+			if i > 0 {
+				sql.WriteString(" UNION ALL ")
+			}
+			sql.WriteString("SELECT * FROM (SELECT incident_id FROM similarity_keys WHERE key = ? ORDER BY incident_id DESC LIMIT " + strconv.Itoa(postingsPerKey) + ")")
+			args = append(args, k)
 		}
-		err := db.Table("similarity_keys").Select("incident_id, COUNT(*) AS shared").
-			Where("key IN ? AND incident_id <> ?", part, exclude).
-			Group("incident_id").Scan(&chunk).Error
-		if err != nil {
+		var ids []int64
+		if err := db.Raw(sql.String(), args...).Scan(&ids).Error; err != nil {
 			return nil, err
 		}
-		hits = append(hits, chunk...)
-	}
-	shared := map[int64]int{}
-	for _, h := range hits {
-		shared[h.IncidentID] += h.Shared
+		for _, id := range ids {
+			if id != exclude {
+				shared[id]++
+			}
+		}
 	}
 	ids := make([]int64, 0, len(shared))
 	for id := range shared {

@@ -58,7 +58,7 @@ func (s *Server) home(c *gin.Context) {
 	}
 	list(&d.Open, store.Filter{Statuses: openStatuses, Limit: 12})
 	list(&d.Review, store.Filter{PostmortemStatus: incident.PostmortemInReview, Limit: 8})
-	list(&d.Published, store.Filter{PostmortemStatus: incident.PostmortemPublished, Limit: 6})
+	list(&d.Published, store.Filter{PostmortemStatus: incident.PostmortemPublished, Limit: 6, NoTotal: true})
 	g.Go(func() error {
 		page, err := s.store.ListIncidents(gctx, store.Filter{Since: &monthAgo, Limit: 1})
 		if err == nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -25,25 +26,16 @@ import (
 // page adds its rendering to.
 func benchmarkPages(b *testing.B, n int) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "pages.db"), store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := st.DefineServices(ctx, seed.Services()); err != nil {
-		b.Fatal(err)
-	}
-	gen := seed.NewGenerator(1, time.Now().UTC())
-	for written := 0; written < n; written += 1000 {
-		if err := st.CreateIncidents(ctx, gen.Batch(min(1000, n-written))); err != nil {
-			b.Fatal(err)
-		}
-	}
+	st := seededPagesStore(b, n)
 	a := serveAPI(b, st, web.Config{})
-	a.addUser("sam", incident.RoleResponder, password)
+	a.addUser(fmt.Sprintf("bench%d", time.Now().UnixNano()), incident.RoleResponder, password)
 	br := a.browser()
-	br.login("sam", password)
+	users, _ := a.accounts.Users(ctx)
+	br.login(users[len(users)-1].Name, password)
 	cookie := &http.Cookie{Name: auth.CookieName, Value: br.cookie()}
-	mid, err := st.GetIncident(ctx, int64(n/2))
+	var total int64
+	st.Reader().Table("incidents").Count(&total)
+	mid, err := st.GetIncident(ctx, total/2)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,6 +89,44 @@ func benchmarkPages(b *testing.B, n int) {
 			}
 		})
 	}
+}
+
+// seededPagesStore opens AFTERMATH_BENCH_DB when it is set (a database
+// `aftermath seed --synthetic N` wrote; the benchmark adds an account and
+// sessions to it), or seeds n incidents into a new one.
+func seededPagesStore(b *testing.B, n int) *store.Store {
+	b.Helper()
+	ctx := context.Background()
+	if path := os.Getenv("AFTERMATH_BENCH_DB"); path != "" {
+		st, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}
+	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "pages.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.DefineServices(ctx, seed.Services()); err != nil {
+		b.Fatal(err)
+	}
+	gen := seed.NewGenerator(1, time.Now().UTC())
+	for written := 0; written < n; written += 1000 {
+		if err := st.CreateIncidents(ctx, gen.Batch(min(1000, n-written))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return st
+}
+
+// BenchmarkPagesSeeded renders the pages over the database named by
+// AFTERMATH_BENCH_DB.
+func BenchmarkPagesSeeded(b *testing.B) {
+	if os.Getenv("AFTERMATH_BENCH_DB") == "" {
+		b.Skip("set AFTERMATH_BENCH_DB to a database `aftermath seed --synthetic N` wrote")
+	}
+	benchmarkPages(b, 0)
 }
 
 // BenchmarkPages20k renders every kind of page over 20,000 incidents.
