@@ -194,12 +194,17 @@ type filterPlan struct {
 type condition struct {
 	sql  string
 	args []any
+	// ranged marks a range on started_at: walking the sort order, it is
+	// tested per row ("+"), as the id sets are, or SQLite drives the query
+	// by incidents_started and sorts every match with its texts (28 ms for
+	// the last 30 days of 100,000 incidents, against 2 ms walking).
+	ranged bool
 }
 
 func (f Filter) plan() filterPlan {
 	var p filterPlan
-	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql, []any{arg}}) }
-	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql, []any{arg}}) }
+	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql: sql, args: []any{arg}}) }
+	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql: sql, args: []any{arg}}) }
 	if f.Service != "" {
 		column("incidents.service_key = ?", incident.ServiceKey(f.Service))
 		p.byService = true
@@ -220,11 +225,14 @@ func (f Filter) plan() filterPlan {
 	if f.CauseCategory != "" {
 		column("incidents.cause_category = ?", f.CauseCategory)
 	}
+	ranged := func(sql string, arg any) {
+		p.columns = append(p.columns, condition{sql: sql, args: []any{arg}, ranged: true})
+	}
 	if f.Since != nil {
-		column("incidents.started_at >= ?", f.Since.Unix())
+		ranged("incidents.started_at >= ?", f.Since.Unix())
 	}
 	if f.Until != nil {
-		column("incidents.started_at < ?", f.Until.Unix())
+		ranged("incidents.started_at < ?", f.Until.Unix())
 	}
 	if f.OutageType != "" {
 		idSet("SELECT incident_id FROM incident_outage_types WHERE outage_type = ?", f.OutageType)
@@ -250,6 +258,10 @@ func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 		return q.Where("1 = 0")
 	}
 	for _, c := range p.columns {
+		if probe && c.ranged {
+			q = q.Where("+"+c.sql, c.args...)
+			continue
+		}
 		q = q.Where(c.sql, c.args...)
 	}
 	in := "incidents.id IN (%s)"

@@ -28,10 +28,9 @@ func benchmarkPages(b *testing.B, n int) {
 	ctx := context.Background()
 	st := seededPagesStore(b, n)
 	a := serveAPI(b, st, web.Config{})
-	a.addUser(fmt.Sprintf("bench%d", time.Now().UnixNano()), incident.RoleResponder, password)
+	a.addUser("sam", incident.RoleResponder, password)
 	br := a.browser()
-	users, _ := a.accounts.Users(ctx)
-	br.login(users[len(users)-1].Name, password)
+	br.login("sam", password)
 	cookie := &http.Cookie{Name: auth.CookieName, Value: br.cookie()}
 	var total int64
 	st.Reader().Table("incidents").Count(&total)
@@ -91,20 +90,28 @@ func benchmarkPages(b *testing.B, n int) {
 	}
 }
 
-// seededPagesStore opens AFTERMATH_BENCH_DB when it is set (a database
-// `aftermath seed --synthetic N` wrote; the benchmark adds an account and
-// sessions to it), or seeds n incidents into a new one.
+// seededPagesStore opens a copy of AFTERMATH_BENCH_DB when it is set (a
+// database `aftermath seed --synthetic N` wrote, and closed), or seeds n
+// incidents into a new one.
 func seededPagesStore(b *testing.B, n int) *store.Store {
 	b.Helper()
 	ctx := context.Background()
-	if path := os.Getenv("AFTERMATH_BENCH_DB"); path != "" {
+	path := filepath.Join(b.TempDir(), "pages.db")
+	if from := os.Getenv("AFTERMATH_BENCH_DB"); from != "" {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
 		st, err := store.Open(ctx, path, store.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		return st
 	}
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "pages.db"), store.Options{})
+	st, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
