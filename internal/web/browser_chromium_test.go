@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -296,6 +297,33 @@ func (b *tab) allowed(problem string) bool {
 		}
 	}
 	return false
+}
+
+// printed looks at the page as printed: the print stylesheet leaves out
+// the navigation, the forms and the buttons, and keeps the document. A
+// screenshot of it is kept beside the others.
+func (b *tab) printed(name string) {
+	b.t.Helper()
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		b.t.Fatal(err)
+	}
+	defer chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
+	shown := eval[[]string](b, `Array.from(document.querySelectorAll(".site-header, form, button, .button")).filter(function (e) {
+  return getComputedStyle(e).display !== "none" && e.offsetParent !== null;
+}).map(function (e) { return e.tagName + "." + e.className; })`)
+	if len(shown) > 0 {
+		b.t.Errorf("%s in print still shows %v", name, shown)
+	}
+	if n := eval[int](b, `document.querySelector("h1").offsetHeight`); n == 0 {
+		b.t.Errorf("%s in print has no title", name)
+	}
+	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%s-%s-print.png", safeName(b.t.Name()), safeName(name))), shot, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 // axe runs axe-core on the page and reports its serious and critical

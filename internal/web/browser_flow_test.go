@@ -208,6 +208,7 @@ func TestBrowserIncidentLifecycle(t *testing.T) {
 		t.Errorf("the incident page does not show the similar incident: %s", got)
 	}
 	b.check("incident page")
+	b.printed("incident page")
 
 	// Discuss it, in markdown.
 	b.typeInto("#comment-body", "Why did the **95%** alert not fire?")
