@@ -69,20 +69,55 @@ func (o ImportOutcome) String() string {
 // newest version but differ are a conflict, and none of them is written:
 // which of them is newer cannot be told.
 func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]ImportOutcome, []error, error) {
-	outcomes := make([]ImportOutcome, len(incs))
-	errs := make([]error, len(incs))
-	vocab, err := s.Vocabulary(ctx)
+	r, err := s.Import(ctx, ImportBatch{Incidents: incs})
 	if err != nil {
 		return nil, nil, err
+	}
+	return r.Outcomes, r.Errors, nil
+}
+
+// ImportBatch is what one import transaction writes: incidents, as
+// ImportIncidents takes them, and the discussion of each.
+type ImportBatch struct {
+	Incidents []*incident.Incident
+	// Comments, when not nil, holds each incident's comments (by index).
+	// They are merged into the discussion of the incident the file became
+	// (created, updated, unchanged or superseded by a copy), in the same
+	// transaction: a comment already there (same time, author and text) is
+	// not added twice; one whose id is free keeps it.
+	Comments [][]incident.Comment
+}
+
+// ImportResult says what an import transaction did, per incident.
+type ImportResult struct {
+	Outcomes []ImportOutcome
+	Errors   []error
+	// CommentErrors says why an incident's comments were not merged; its
+	// incident is imported all the same.
+	CommentErrors []error
+	CommentsAdded int
+}
+
+// Import writes one batch in one transaction, as ImportIncidents says; the
+// result is returned only once the transaction has committed.
+func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error) {
+	incs := b.Incidents
+	r := &ImportResult{Outcomes: make([]ImportOutcome, len(incs)), Errors: make([]error, len(incs)), CommentErrors: make([]error, len(incs))}
+	vocab, err := s.Vocabulary(ctx)
+	if err != nil {
+		return nil, err
 	}
 	for i, inc := range incs {
 		inc.Normalize()
 		inc.ApplyDefaults()
-		errs[i] = inc.ValidateImported(vocab)
+		r.Errors[i] = inc.ValidateImported(vocab)
+		if i < len(b.Comments) {
+			r.CommentErrors[i] = validateImportedComments(b.Comments[i])
+		}
 	}
 	err = s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.now.Truncate(time.Second)
-		plan, err := planImport(tx, incs, errs, outcomes)
+		plan, err := planImport(tx, incs, r.Errors, r.Outcomes)
 		if err != nil {
 			return err
 		}
@@ -94,12 +129,15 @@ func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) 
 			return err
 		}
 		plan.shareIDs()
+		if r.CommentsAdded, err = mergeImportedComments(wtx, b, r); err != nil {
+			return err
+		}
 		return plan.record(wtx)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return outcomes, errs, nil
+	return r, nil
 }
 
 // importPlan is what one import batch writes.

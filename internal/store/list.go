@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/search"
 )
 
 // Page sizes for lists.
@@ -183,9 +184,11 @@ const probeAbove = 1000
 type filterPlan struct {
 	columns []condition // on the incidents table's own columns
 	// idSets are queries yielding the ids of matching incidents from
-	// another table (tags, outage types, full text), each id once.
-	idSets  []condition
-	nothing bool // no incident can match: a search with no words
+	// another table (tags, outage types, full text), each id once;
+	// excluded yield ids that must not match (a search of only -words).
+	idSets   []condition
+	excluded []condition
+	nothing  bool // no incident can match: a search with no words
 	// byService: the conditions name one service, whose incidents an
 	// index lists with the columns the other conditions test.
 	byService bool
@@ -241,10 +244,15 @@ func (f Filter) plan() filterPlan {
 		idSet("SELECT incident_id FROM incident_tags WHERE tag = ?", f.Tag)
 	}
 	if strings.TrimSpace(f.Query) != "" {
-		if match := matchQuery(f.Query); match != "" {
-			idSet("SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?", match)
-		} else {
-			p.nothing = true
+		q := search.Parse(f.Query)
+		match, exclude := ftsQuery(q)
+		switch {
+		case q.Empty():
+			p.nothing = true // no words: nothing can match
+		case match != "":
+			idSet(ftsMatch, match)
+		default:
+			p.excluded = append(p.excluded, condition{sql: ftsMatch, args: []any{exclude}})
 		}
 	}
 	return p
@@ -271,8 +279,14 @@ func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 	for _, c := range p.idSets {
 		q = q.Where(fmt.Sprintf(in, c.sql), c.args...)
 	}
+	for _, c := range p.excluded {
+		q = q.Where("incidents.id NOT IN ("+c.sql+")", c.args...)
+	}
 	return q
 }
+
+// ftsMatch lists the ids of the incidents whose search entry matches.
+const ftsMatch = "SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?"
 
 // count counts the matching incidents. A lone id set is counted from its
 // own table: every id in it is a stored incident (foreign keys, and the
@@ -285,7 +299,7 @@ func (p filterPlan) count(db *gorm.DB) (int64, error) {
 	switch {
 	case p.nothing:
 		return 0, nil
-	case len(p.columns) == 0 && len(p.idSets) == 1:
+	case len(p.columns) == 0 && len(p.idSets) == 1 && len(p.excluded) == 0:
 		c := p.idSets[0]
 		err := db.Raw("SELECT count(*) FROM ("+c.sql+")", c.args...).Scan(&n).Error
 		return n, err

@@ -102,10 +102,10 @@ func TestListAtScale(t *testing.T) {
 		ids := matching(q)
 		return func(inc *incident.Incident) bool { return slices.Contains(ids, inc.ID) }
 	}
-	if words := len(matching("the*")); tagged >= 1000 || outaged <= 1000 || words <= 1000 {
+	if words := len(matching("the")); tagged >= 1000 || outaged <= 1000 || words <= 1000 {
 		t.Fatalf("the data should exercise both plans: %d tagged %q, %d %q, %d with \"the\"", tagged, tag, outaged, outage, words)
 	}
-	withThe := searched("the*")
+	withThe := searched("the")
 	byOldest := func(a, b *incident.Incident) int { return byNewest(b, a) }
 	byUpdated := func(a, b *incident.Incident) int {
 		return cmp.Or(cmp.Compare(updatedAt(b), updatedAt(a)), cmp.Compare(b.ID, a.ID))
@@ -130,7 +130,7 @@ func TestListAtScale(t *testing.T) {
 		}, nil},
 		{"severity", store.Filter{Severity: incident.SEV1}, func(inc *incident.Incident) bool { return inc.Severity == incident.SEV1 }, nil},
 		{"common word", store.Filter{Query: "the"}, withThe, nil},
-		{"rare words", store.Filter{Query: "certificate expired"}, searched("certificate expired*"), nil},
+		{"rare words", store.Filter{Query: "certificate expired"}, searched("certificate expired"), nil},
 		{"word on one service", store.Filter{Query: "the", Service: service}, func(inc *incident.Incident) bool {
 			return withThe(inc) && inc.ServiceKey == service
 		}, nil},

@@ -17,7 +17,7 @@ import (
 )
 
 // similarityKeyRow is one near-duplicate key of an incident's cause or
-// factors (migration 00006).
+// factors (migration 00009).
 type similarityKeyRow struct {
 	Key        int64 `gorm:"primaryKey;autoIncrement:false"`
 	IncidentID int64 `gorm:"primaryKey;autoIncrement:false"`

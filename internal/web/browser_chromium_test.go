@@ -55,6 +55,9 @@ func startChromium(t *testing.T) context.Context {
 	if path == "" {
 		t.Skip("browser tests need AFTERMATH_BROWSER (e.g. /usr/bin/chromium) and AFTERMATH_AXE (axe.min.js); .ci/run sets both")
 	}
+	if testing.Short() {
+		t.Skip("the browser tests take a minute or two; they run without -short")
+	}
 	chromium.once.Do(func() {
 		if axe := os.Getenv("AFTERMATH_AXE"); axe != "" {
 			src, err := os.ReadFile(axe)

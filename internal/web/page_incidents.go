@@ -169,7 +169,7 @@ func (s *Server) incidentsPage(c *gin.Context) {
 	}
 	data := incidentList{Query: newListQuery(c.Request.URL.Query()), Choices: ch, Page: &store.Page{}}
 	status := http.StatusOK
-	filter, err := listFilter(c)
+	filter, err := filterFrom(c, pageListParams)
 	if err == nil {
 		data.Page, err = s.store.ListIncidents(ctx, filter)
 	}
