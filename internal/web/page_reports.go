@@ -23,6 +23,30 @@ type reportView struct {
 	Problem  string
 	Services []string
 	Query    string // the filters, for the download links
+	// Recurring are the groups the page lists: the largest of each kind,
+	// with their latest incidents (the JSON and the markdown have all).
+	Recurring []report.Recurrence
+}
+
+// Bounds on what the page lists of the recurrences.
+const (
+	groupsShown   = 10
+	incidentsEach = 5
+)
+
+// topRecurring keeps the first groups of each kind, each with its first
+// incidents; Count still says how many the group links.
+func topRecurring(all []report.Recurrence) []report.Recurrence {
+	var out []report.Recurrence
+	kinds := map[string]int{}
+	for _, g := range all {
+		if kinds[g.Kind]++; kinds[g.Kind] > groupsShown {
+			continue
+		}
+		g.Incidents = g.Incidents[:min(len(g.Incidents), incidentsEach)]
+		out = append(out, g)
+	}
+	return out
 }
 
 // reportRange is a window offered in one click.
@@ -52,6 +76,7 @@ func (s *Server) reportsPage(c *gin.Context) {
 	case err == nil:
 		v.Report = r
 		v.Charts = reportCharts(r)
+		v.Recurring = topRecurring(r.Recurring)
 	case incident.ErrorCode(err) == incident.EMALFORMED:
 		status, v.Problem = http.StatusBadRequest, problemText(err)
 	default:
