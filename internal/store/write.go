@@ -260,6 +260,7 @@ func insertChildren(tx *gorm.DB, c *children) error {
 		createRows(tx, c.timeline),
 		createRows(tx, c.links),
 		createRows(tx, c.modes),
+		createRows(tx, c.similarity),
 	)
 }
 
@@ -272,7 +273,7 @@ func createRows[T any](tx *gorm.DB, rows []T) error {
 }
 
 func deleteChildren(tx *gorm.DB, ids []int64) error {
-	for _, model := range []any{&incidentTextRow{}, &outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}, &incidentModeRow{}} {
+	for _, model := range []any{&incidentTextRow{}, &outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}, &incidentModeRow{}, &similarityKeyRow{}} {
 		if err := tx.Where("incident_id IN ?", ids).Delete(model).Error; err != nil {
 			return err
 		}

@@ -106,6 +106,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		":name":     "victim",
 		":slug":     "db-pool-exhaustion",
 		"*filepath": "aftermath.css",
+		":item":     "0",
 	}
 	routes := a.server.Routes()
 	if len(routes) < 30 {
