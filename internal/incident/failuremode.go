@@ -291,3 +291,39 @@ func (inc *Incident) CheckFailureModes(known KnownFailureModes) error {
 	}
 	return errs.ErrAs(EINVALID, "Some failure modes are not known.")
 }
+
+// ModeRecord is a failure mode with its record: how often it
+// materialised, how often while it was marked mitigated, and the latest
+// incidents in which it did.
+type ModeRecord struct {
+	FailureMode
+	Materialised int `json:"materialised"`
+	// WhileMitigated counts the incidents that started while the mode was
+	// marked mitigated: each is a mitigation that did not hold.
+	WhileMitigated int `json:"while_mitigated"`
+	// Incidents are the latest incidents that linked it (at most
+	// MaxModeIncidents), newest first.
+	Incidents []ModeIncident `json:"incidents"`
+}
+
+// MaxModeIncidents is how many incidents a ModeRecord lists.
+const MaxModeIncidents = 20
+
+// ModeIncident is an incident that linked a failure mode.
+type ModeIncident struct {
+	ID        int64      `json:"id"`
+	Title     string     `json:"title"`
+	Service   string     `json:"service"` // the incident's service, by display name
+	Severity  Severity   `json:"severity,omitempty"`
+	Status    Status     `json:"status"`
+	StartedAt *time.Time `json:"started_at"`
+	// WhileMitigated: it started while the mode was marked mitigated.
+	WhileMitigated bool `json:"while_mitigated"`
+}
+
+// MaterialisedWhileMitigated reports whether an incident that started at
+// started (nil: unknown, and then no) materialised the mode while it was
+// marked mitigated.
+func (m *FailureMode) MaterialisedWhileMitigated(started *time.Time) bool {
+	return started != nil && m.StatusAt(*started) == ModeMitigated
+}

@@ -404,3 +404,130 @@ func sortModes(modes []incident.FailureMode) {
 		return cmp.Or(cmp.Compare(a.ServiceKey, b.ServiceKey), cmp.Compare(a.Slug, b.Slug))
 	})
 }
+
+// ServiceFailureModes returns a service's failure modes, each with its
+// history and record: how many incidents linked it, how many of them
+// while it was marked mitigated, and the latest of them. One snapshot.
+func (s *Store) ServiceFailureModes(ctx context.Context, nameOrKey string) ([]incident.ModeRecord, error) {
+	var out []incident.ModeRecord
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		key, err := existingService(tx, nameOrKey)
+		if err != nil {
+			return err
+		}
+		modes, err := readFailureModes(tx, []string{key})
+		if err != nil {
+			return err
+		}
+		var links []struct {
+			Slug       string
+			IncidentID int64
+			StartedAt  *int64
+		}
+		if err := tx.Table("incident_failure_modes AS m").Select("m.slug, m.incident_id, i.started_at").
+			Joins("JOIN incidents i ON i.id = m.incident_id").Where("m.service_key = ?", key).
+			Order("i.sort_at DESC, i.id DESC").Scan(&links).Error; err != nil {
+			return err
+		}
+		out = make([]incident.ModeRecord, len(modes))
+		bySlug := map[string]*incident.ModeRecord{}
+		for i := range modes {
+			out[i] = incident.ModeRecord{FailureMode: modes[i], Incidents: []incident.ModeIncident{}}
+			bySlug[modes[i].Slug] = &out[i]
+		}
+		var latest []int64
+		for _, l := range links {
+			r := bySlug[l.Slug]
+			r.Materialised++
+			if r.MaterialisedWhileMitigated(timeOrNil(l.StartedAt)) {
+				r.WhileMitigated++
+			}
+			if len(r.Incidents) < incident.MaxModeIncidents {
+				r.Incidents = append(r.Incidents, incident.ModeIncident{ID: l.IncidentID})
+				latest = append(latest, l.IncidentID)
+			}
+		}
+		refs, err := modeIncidents(tx, latest)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			for k, mi := range out[i].Incidents {
+				ref := refs[mi.ID]
+				ref.WhileMitigated = out[i].MaterialisedWhileMitigated(ref.StartedAt)
+				out[i].Incidents[k] = ref
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// modeIncidents reads the title, service, severity, status and start of
+// incidents by id.
+func modeIncidents(tx *gorm.DB, ids []int64) (map[int64]incident.ModeIncident, error) {
+	out := make(map[int64]incident.ModeIncident, len(ids))
+	for chunk := range slices.Chunk(ids, batchRows) {
+		var rows []struct {
+			ID                            int64
+			Title, Name, Severity, Status string
+			StartedAt                     *int64
+		}
+		if err := tx.Table("incidents AS i").Select("i.id, i.title, s.name, i.severity, i.status, i.started_at").
+			Joins("JOIN services s ON s.key = i.service_key").Where("i.id IN ?", chunk).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.ID] = incident.ModeIncident{ID: r.ID, Title: r.Title, Service: r.Name, Severity: incident.Severity(r.Severity),
+				Status: incident.Status(r.Status), StartedAt: timeOrNil(r.StartedAt)}
+		}
+	}
+	return out, nil
+}
+
+// OfferedFailureModes lists the failure modes an incident of a service may
+// link: the service's own, then those of every service it depends on,
+// directly or not (a cascade), by service key and slug. A service that
+// does not exist offers none.
+func (s *Store) OfferedFailureModes(ctx context.Context, nameOrKey string) ([]incident.FailureMode, error) {
+	key := incident.ServiceKey(nameOrKey)
+	var out []incident.FailureMode
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		var edges []dependencyRow
+		if err := tx.Find(&edges).Error; err != nil {
+			return err
+		}
+		dependsOn := map[string][]string{}
+		for _, e := range edges {
+			dependsOn[e.ServiceKey] = append(dependsOn[e.ServiceKey], e.DependsOnKey)
+		}
+		reached := []string{key}
+		seen := map[string]bool{key: true}
+		for i := 0; i < len(reached); i++ {
+			for _, d := range dependsOn[reached[i]] {
+				if !seen[d] {
+					seen[d] = true
+					reached = append(reached, d)
+				}
+			}
+		}
+		var err error
+		out, err = readFailureModes(tx, reached)
+		if err != nil {
+			return err
+		}
+		// The service's own first.
+		slices.SortStableFunc(out, func(a, b incident.FailureMode) int {
+			return cmp.Compare(boolRank(a.ServiceKey != key), boolRank(b.ServiceKey != key))
+		})
+		return nil
+	})
+	return out, err
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

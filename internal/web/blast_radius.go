@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +27,14 @@ type blastGraph struct {
 	// Hidden counts the services and industries left out of the drawing
 	// (they are in the table).
 	Hidden int
+	// Rows are the table beside the drawing: everything hit, and how.
+	Rows []blastRow
+}
+
+// blastRow is one line of the table: what is hit (a service links to its
+// page) and how it is reached.
+type blastRow struct {
+	Name, Href, How string
 }
 
 type blastNode struct {
@@ -59,9 +68,28 @@ const (
 )
 
 // newBlastGraph lays out the blast radius of service (key, name) from its
-// history: its dependents, nearest first, and the industries reached.
-func newBlastGraph(key, name string, dependents []report.ServiceLink, industries []report.IndustryLink) *blastGraph {
+// history: its dependents, nearest first, and the industries reached;
+// names gives the display name of a service key.
+func newBlastGraph(key, name string, dependents []report.ServiceLink, industries []report.IndustryLink, names func(string) string) *blastGraph {
 	g := &blastGraph{}
+	for _, d := range dependents {
+		how := "depends on " + name + " directly"
+		if d.Depth > 1 {
+			via := make([]string, len(d.Path)-1)
+			for i, k := range d.Path[:len(d.Path)-1] {
+				via[i] = names(k)
+			}
+			how = "through " + strings.Join(via, " → ")
+		}
+		g.Rows = append(g.Rows, blastRow{Name: d.Name, Href: "/services/" + d.Key, How: how})
+	}
+	for _, ind := range industries {
+		via := make([]string, len(ind.Via))
+		for i, k := range ind.Via {
+			via[i] = names(k)
+		}
+		g.Rows = append(g.Rows, blastRow{Name: ind.Industry, How: "relies on " + strings.Join(via, ", ")})
+	}
 	type placed struct{ x, y int }
 	at := map[string]placed{}
 	columns := [][]blastNode{{{Label: short(name), Title: name, Class: "node-service", Href: "/services/" + key}}}
@@ -78,7 +106,7 @@ func newBlastGraph(key, name string, dependents []report.ServiceLink, industries
 		}
 		title := d.Name
 		if d.Depth > 1 {
-			title += " (through " + strings.Join(d.Path[:len(d.Path)-1], " → ") + ")"
+			title += ": " + g.Rows[slicesIndexOf(dependents, d.Key)].How
 		}
 		columns[col] = append(columns[col], blastNode{Label: short(d.Name), Title: title, Class: "node-dependent", Href: "/services/" + d.Key})
 		keys[col] = append(keys[col], d.Key)
@@ -89,7 +117,7 @@ func newBlastGraph(key, name string, dependents []report.ServiceLink, industries
 			g.Hidden++
 			continue
 		}
-		inds = append(inds, blastNode{Label: short(ind.Industry), Title: ind.Industry + " (through " + strings.Join(ind.Via, ", ") + ")", Class: "node-industry"})
+		inds = append(inds, blastNode{Label: short(ind.Industry), Title: ind.Industry + ": " + g.Rows[len(dependents)+len(inds)].How, Class: "node-industry"})
 	}
 	rows := len(inds)
 	for _, c := range columns {
@@ -140,7 +168,7 @@ func newBlastGraph(key, name string, dependents []report.ServiceLink, industries
 		}
 	}
 	if len(inds) > 0 {
-		inds = place(len(columns), inds, "Industries and business functions")
+		inds = place(len(columns), inds, "Industries hit")
 		for i, n := range inds {
 			for _, via := range industries[i].Via {
 				if from, ok := at[via]; ok {
@@ -161,4 +189,8 @@ func short(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:blastLabelMax-1]) + "…"
+}
+
+func slicesIndexOf(links []report.ServiceLink, key string) int {
+	return slices.IndexFunc(links, func(l report.ServiceLink) bool { return l.Key == key })
 }

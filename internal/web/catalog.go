@@ -19,6 +19,8 @@ type CatalogStore interface {
 	CreateFailureMode(ctx context.Context, nameOrKey string, change incident.FailureModeChange) (*incident.FailureMode, error)
 	UpdateFailureMode(ctx context.Context, nameOrKey, slug string, change incident.FailureModeChange) (*incident.FailureMode, error)
 	DeleteFailureMode(ctx context.Context, nameOrKey, slug string) error
+	ServiceFailureModes(ctx context.Context, nameOrKey string) ([]incident.ModeRecord, error)
+	OfferedFailureModes(ctx context.Context, nameOrKey string) ([]incident.FailureMode, error)
 }
 
 const yamlType = "application/yaml; charset=utf-8"

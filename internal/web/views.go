@@ -31,7 +31,7 @@ var viewFiles = map[string][]string{
 	"action-items":       {"action_items.html", "_badges.html", "_actions.html"},
 	"reports":            {"reports.html", "_badges.html", "_charts.html"},
 	"services":           {"services.html"},
-	"service":            {"service.html", "_incidents.html", "_badges.html", "_charts.html"},
+	"service":            {"service.html", "_incidents.html", "_badges.html", "_charts.html", "_blast_radius.html", "_failure_modes.html", "_markdown.html"},
 	"account":            {"account.html", "_tokens.html"},
 	"admin-users":        {"admin_users.html", "_admin_nav.html"},
 	"admin-tokens":       {"admin_tokens.html", "_tokens.html", "_admin_nav.html"},
