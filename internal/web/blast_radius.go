@@ -42,7 +42,6 @@ type blastNode struct {
 	TX, TY       int // where the label goes
 	Label, Title string
 	Class        string
-	Href         string // the node links to a service page; "" for industries
 }
 
 type blastEdge struct {
@@ -92,7 +91,7 @@ func newBlastGraph(key, name string, dependents []report.ServiceLink, industries
 	}
 	type placed struct{ x, y int }
 	at := map[string]placed{}
-	columns := [][]blastNode{{{Label: short(name), Title: name, Class: "node-service", Href: "/services/" + key}}}
+	columns := [][]blastNode{{{Label: short(name), Title: name, Class: "node-service"}}}
 	keys := [][]string{{key}}
 	for _, d := range dependents {
 		col := min(d.Depth, blastMaxDepth)
@@ -108,7 +107,7 @@ func newBlastGraph(key, name string, dependents []report.ServiceLink, industries
 		if d.Depth > 1 {
 			title += ": " + g.Rows[slicesIndexOf(dependents, d.Key)].How
 		}
-		columns[col] = append(columns[col], blastNode{Label: short(d.Name), Title: title, Class: "node-dependent", Href: "/services/" + d.Key})
+		columns[col] = append(columns[col], blastNode{Label: short(d.Name), Title: title, Class: "node-dependent"})
 		keys[col] = append(keys[col], d.Key)
 	}
 	var inds []blastNode

@@ -141,6 +141,7 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/incidents/new", responder, page, noBody, s.newIncidentPage},
 		{"POST", "/incidents", responder, page, formBody, s.createIncidentPage},
 		{"POST", "/incidents/similar", responder, page, formBody, s.similarFragment},
+		{"POST", "/incidents/failure-modes", responder, page, formBody, s.modesFragment},
 		{"GET", "/incidents/:id", viewer, page, noBody, s.incidentPage},
 		{"POST", "/incidents/:id", responder, page, formBody, s.updateIncidentPage},
 		{"GET", "/incidents/:id/edit", responder, page, noBody, s.editIncidentPage},

@@ -26,7 +26,7 @@ var viewFiles = map[string][]string{
 	"home":               {"home.html", "_incidents.html", "_badges.html", "_actions.html"},
 	"incidents":          {"incidents.html", "_incidents.html", "_badges.html"},
 	"incident":           {"incident.html", "_badges.html", "_similar.html", "_markdown.html"},
-	"incident-form":      {"incident_form.html", "_badges.html", "_similar.html", "_markdown.html"},
+	"incident-form":      {"incident_form.html", "_badges.html", "_similar.html", "_markdown.html", "_mode_choices.html"},
 	"incident-delete":    {"incident_delete.html", "_badges.html"},
 	"action-items":       {"action_items.html", "_badges.html", "_actions.html"},
 	"reports":            {"reports.html", "_badges.html", "_charts.html"},
@@ -38,6 +38,7 @@ var viewFiles = map[string][]string{
 	"admin-vocabularies": {"admin_vocabularies.html", "_admin_nav.html"},
 	"fragment-preview":   {"_markdown.html"},
 	"fragment-similar":   {"_similar.html", "_badges.html"},
+	"fragment-modes":     {"_mode_choices.html"},
 }
 
 // views holds the parsed page sets by name.
