@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
@@ -39,7 +40,7 @@ func TestBackupCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer restored.Close()
-	page, err := restored.ListIncidents(ctx, store.Filter{Limit: 1})
+	page, err := restored.ListIncidents(ctx, incident.Filter{Limit: 1})
 	if err != nil || page.Total != 40 {
 		t.Fatalf("restored %v incidents, %v", page, err)
 	}

@@ -28,7 +28,7 @@ func exportCommand() *cobra.Command {
 			}
 			defer st.Close()
 			if len(args) == 0 {
-				n, err := archive.ExportDir(cmd.Context(), st, store.Filter{}, out)
+				n, err := archive.ExportDir(cmd.Context(), st, incident.Filter{}, out)
 				if err != nil {
 					return err
 				}

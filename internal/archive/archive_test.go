@@ -55,7 +55,7 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 	t.Helper()
 	ctx := context.Background()
 	first, second := filepath.Join(t.TempDir(), "first"), filepath.Join(t.TempDir(), "second")
-	n, err := archive.ExportDir(ctx, src, store.Filter{}, first)
+	n, err := archive.ExportDir(ctx, src, incident.Filter{}, first)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 	if err != nil || sum.Failed != 0 || sum.Created != n {
 		t.Fatalf("import: %+v %v", sum, err)
 	}
-	if _, err := archive.ExportDir(ctx, dst, store.Filter{}, second); err != nil {
+	if _, err := archive.ExportDir(ctx, dst, incident.Filter{}, second); err != nil {
 		t.Fatal(err)
 	}
 	a, b := readDir(t, first), readDir(t, second)
@@ -152,7 +152,7 @@ func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 	if err := src.CreateIncident(context.Background(), storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := archive.ExportDir(context.Background(), src, store.Filter{}, dir); err != nil {
+	if _, err := archive.ExportDir(context.Background(), src, incident.Filter{}, dir); err != nil {
 		t.Fatal(err)
 	}
 	write := func(name, text string) {
@@ -192,7 +192,7 @@ func TestZipHoldsTheSameFilesAsTheFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	filter := store.Filter{Severity: incident.SEV3}
+	filter := incident.Filter{Severity: incident.SEV3}
 	n, err := archive.ExportDir(context.Background(), src, filter, dir)
 	if err != nil || n == 0 {
 		t.Fatalf("exported %d: %v", n, err)
@@ -225,7 +225,7 @@ func TestImportSameExportTwice(t *testing.T) {
 	}
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	for _, dir := range []string{a, b} {
-		if _, err := archive.ExportDir(ctx, src, store.Filter{}, dir); err != nil {
+		if _, err := archive.ExportDir(ctx, src, incident.Filter{}, dir); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/archive"
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -87,7 +88,7 @@ func BenchmarkExportFolder(b *testing.B) {
 	var elapsed time.Duration
 	for b.Loop() {
 		start := time.Now()
-		n, err := archive.ExportDir(ctx, st, store.Filter{}, filepath.Join(b.TempDir(), "out"))
+		n, err := archive.ExportDir(ctx, st, incident.Filter{}, filepath.Join(b.TempDir(), "out"))
 		elapsed += time.Since(start)
 		if err != nil || n != benchFiles {
 			b.Fatalf("export: %d %v", n, err)

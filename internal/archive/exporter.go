@@ -10,19 +10,18 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // Lister is what exporting needs from storage.
 type Lister interface {
-	ListIncidents(ctx context.Context, f store.Filter) (*store.Page, error)
+	ListIncidents(ctx context.Context, f incident.Filter) (*incident.Page, error)
 }
 
 // EachIncident calls fn for every incident matching f, a page at a time, so
 // that memory stays flat however many there are. f's Limit and Cursor are
 // ignored.
-func EachIncident(ctx context.Context, st Lister, f store.Filter, fn func(*incident.Incident) error) error {
-	f.Limit, f.Cursor = store.MaxLimit, ""
+func EachIncident(ctx context.Context, st Lister, f incident.Filter, fn func(*incident.Incident) error) error {
+	f.Limit, f.Cursor = incident.MaxLimit, ""
 	for {
 		page, err := st.ListIncidents(ctx, f)
 		if err != nil {
@@ -44,7 +43,7 @@ func EachIncident(ctx context.Context, st Lister, f store.Filter, fn func(*incid
 // each, named by postmortem.FileName, and returns how many it wrote. Each
 // file is written to a temporary name and renamed, so a reader of dir never
 // sees half a file.
-func ExportDir(ctx context.Context, st Lister, f store.Filter, dir string) (int, error) {
+func ExportDir(ctx context.Context, st Lister, f incident.Filter, dir string) (int, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
@@ -69,7 +68,7 @@ func ExportDir(ctx context.Context, st Lister, f store.Filter, dir string) (int,
 }
 
 // WriteZip streams every incident matching f into a zip archive on w.
-func WriteZip(ctx context.Context, st Lister, f store.Filter, w io.Writer) error {
+func WriteZip(ctx context.Context, st Lister, f incident.Filter, w io.Writer) error {
 	zw := zip.NewWriter(w)
 	err := EachIncident(ctx, st, f, func(inc *incident.Incident) error {
 		data, err := postmortem.Marshal(inc)

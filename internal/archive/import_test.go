@@ -36,7 +36,7 @@ func writeFile(t *testing.T, path string, inc *incident.Incident) {
 func storedState(t *testing.T, s *store.Store) string {
 	t.Helper()
 	var b strings.Builder
-	err := archive.EachIncident(context.Background(), s, store.Filter{}, func(inc *incident.Incident) error {
+	err := archive.EachIncident(context.Background(), s, incident.Filter{}, func(inc *incident.Incident) error {
 		fmt.Fprintf(&b, "%d v%d %s\n", inc.ID, inc.Version, inc.Title)
 		return nil
 	})
@@ -120,7 +120,7 @@ func TestStaleFilesAreConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := archive.ExportDir(ctx, s, store.Filter{}, dir); err != nil {
+	if _, err := archive.ExportDir(ctx, s, incident.Filter{}, dir); err != nil {
 		t.Fatal(err)
 	}
 	edited, _ := s.GetIncident(ctx, incs[2].ID)
@@ -231,13 +231,13 @@ func TestAStoppedImportSaysWhatItWrote(t *testing.T) {
 	}
 	var committed []int64
 	for _, r := range sum.Committed {
-		if r.Outcome != store.ImportCreated {
+		if r.Outcome != incident.ImportCreated {
 			t.Fatalf("%s: %v", r.Path, r.Outcome)
 		}
 		committed = append(committed, r.ID)
 	}
 	var stored []int64
-	archive.EachIncident(context.Background(), s, store.Filter{}, func(inc *incident.Incident) error {
+	archive.EachIncident(context.Background(), s, incident.Filter{}, func(inc *incident.Incident) error {
 		stored = append(stored, inc.ID)
 		return nil
 	})

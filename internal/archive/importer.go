@@ -15,7 +15,6 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // importBatch is about how many files go in one transaction; a batch ends
@@ -24,7 +23,7 @@ const importBatch = 1000
 
 // Importer is what importing needs from storage.
 type Importer interface {
-	ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]store.ImportOutcome, []error, error)
+	ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]incident.ImportOutcome, []error, error)
 }
 
 // Options tune an import.
@@ -37,7 +36,7 @@ type Options struct {
 // FileResult says what happened to one file.
 type FileResult struct {
 	Path    string
-	Outcome store.ImportOutcome
+	Outcome incident.ImportOutcome
 	ID      int64
 	Err     error // why the file was not imported, when it was not
 	Skipped bool  // not a regular file: skipped with the reason in Err
@@ -66,15 +65,15 @@ func (s *Summary) count(r FileResult) {
 		s.Skipped++
 		s.Skips = append(s.Skips, r)
 		return
-	case r.Outcome == store.ImportCreated:
+	case r.Outcome == incident.ImportCreated:
 		s.Created++
-	case r.Outcome == store.ImportUpdated:
+	case r.Outcome == incident.ImportUpdated:
 		s.Updated++
-	case r.Outcome == store.ImportUnchanged:
+	case r.Outcome == incident.ImportUnchanged:
 		s.Unchanged++
-	case r.Outcome == store.ImportSuperseded:
+	case r.Outcome == incident.ImportSuperseded:
 		s.Superseded++
-	case r.Outcome == store.ImportConflict:
+	case r.Outcome == incident.ImportConflict:
 		s.Conflicts++
 		s.Failures = append(s.Failures, r)
 	default:
@@ -147,7 +146,7 @@ func ImportPaths(ctx context.Context, st Importer, paths []string, opts Options)
 		}
 		switch {
 		case f.err != nil:
-			sum.count(FileResult{Path: f.path, Outcome: store.ImportFailed, Err: f.err, Skipped: isNotRegular(f.err)})
+			sum.count(FileResult{Path: f.path, Outcome: incident.ImportFailed, Err: f.err, Skipped: isNotRegular(f.err)})
 		case f.inc.ID != queue[k].id.ID || f.inc.ExternalID != queue[k].id.ExternalID:
 			// ReadIdentity promised an identity that Parse does not give
 			// (its tests say it cannot happen): import it after the rest,

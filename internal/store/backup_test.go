@@ -117,7 +117,7 @@ func TestBackupWhileWriting(t *testing.T) {
 		if a, b := mustJSON(t, want), mustJSON(t, got); a != b {
 			t.Fatalf("incident %d differs in the backup:\n%s\n%s", id, b, a)
 		}
-		page, err := copied.ListIncidents(ctx, store.Filter{Query: got.Title})
+		page, err := copied.ListIncidents(ctx, incident.Filter{Query: got.Title})
 		if err != nil || page.Total != 1 {
 			t.Fatalf("search in the backup for %q: %v, %v", got.Title, page, err)
 		}

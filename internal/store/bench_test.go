@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
@@ -60,7 +60,7 @@ func BenchmarkListSearch(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if _, err := s.ListIncidents(ctx, store.Filter{Query: "connection"}); err != nil {
+		if _, err := s.ListIncidents(ctx, incident.Filter{Query: "connection"}); err != nil {
 			b.Fatal(err)
 		}
 	}

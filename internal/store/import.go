@@ -14,37 +14,6 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// ImportOutcome says what an import did with one incident.
-type ImportOutcome int
-
-// Import outcomes.
-const (
-	// ImportFailed: the incident is not valid; its error says why.
-	ImportFailed ImportOutcome = iota
-	ImportCreated
-	ImportUpdated
-	// ImportUnchanged: the store holds this content already (or another
-	// copy in the same import, which was written).
-	ImportUnchanged
-	// ImportSuperseded: an older copy of a post-mortem whose newer copy is
-	// in the same import; the newer one was used.
-	ImportSuperseded
-	// ImportConflict: nothing was written, because the file is older than
-	// the stored incident (someone changed it since the file was written),
-	// or because another copy in the import holds the same version with
-	// other content. Its error says which, with the current version.
-	ImportConflict
-)
-
-var outcomeNames = [...]string{"failed", "created", "updated", "unchanged", "superseded", "conflict"}
-
-func (o ImportOutcome) String() string {
-	if int(o) < len(outcomeNames) {
-		return outcomeNames[o]
-	}
-	return "outcome " + strconv.Itoa(int(o))
-}
-
 // ImportIncidents writes imported incidents in one transaction and reports,
 // per incident, what happened and why it was not written, if it was not.
 // Severity may be unset. An invalid incident is skipped; the others are
@@ -68,8 +37,8 @@ func (o ImportOutcome) String() string {
 // copies are superseded, identical ones unchanged. Copies that share the
 // newest version but differ are a conflict, and none of them is written:
 // which of them is newer cannot be told.
-func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]ImportOutcome, []error, error) {
-	outcomes := make([]ImportOutcome, len(incs))
+func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]incident.ImportOutcome, []error, error) {
+	outcomes := make([]incident.ImportOutcome, len(incs))
 	errs := make([]error, len(incs))
 	vocab, err := s.Vocabulary(ctx)
 	if err != nil {
@@ -115,7 +84,7 @@ type importPlan struct {
 
 // planImport matches the valid incidents to stored ones, resolves copies
 // of one post-mortem, and decides each incident's outcome.
-func planImport(tx *gorm.DB, incs []*incident.Incident, errs []error, outcomes []ImportOutcome) (*importPlan, error) {
+func planImport(tx *gorm.DB, incs []*incident.Incident, errs []error, outcomes []incident.ImportOutcome) (*importPlan, error) {
 	var valid []int
 	for i := range incs {
 		if errs[i] == nil {
@@ -135,7 +104,7 @@ func planImport(tx *gorm.DB, incs []*incident.Incident, errs []error, outcomes [
 }
 
 // resolve decides the outcome of each copy of one post-mortem.
-func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[int]*incident.Incident, errs []error, outcomes []ImportOutcome) {
+func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[int]*incident.Incident, errs []error, outcomes []incident.ImportOutcome) {
 	newest := slices.MaxFunc(group, func(a, b int) int { return cmp.Compare(fileVersion(incs[a]), fileVersion(incs[b])) })
 	top := fileVersion(incs[newest])
 	winner := -1
@@ -153,11 +122,11 @@ func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[
 	if winner == -2 {
 		for _, i := range group {
 			if fileVersion(incs[i]) == top {
-				outcomes[i] = ImportConflict
+				outcomes[i] = incident.ImportConflict
 				errs[i] = &incident.Error{Code: incident.ECONFLICT,
 					Message: fmt.Sprintf("Several files hold version %d of this post-mortem with different content; which is newer cannot be told, so none was imported. Keep one of them, or raise its version.", top)}
 			} else {
-				outcomes[i] = ImportSuperseded
+				outcomes[i] = incident.ImportSuperseded
 			}
 		}
 		return
@@ -166,16 +135,16 @@ func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[
 	current := stored[winner]
 	switch {
 	case current == nil:
-		outcomes[winner] = ImportCreated
+		outcomes[winner] = incident.ImportCreated
 		p.created = append(p.created, w)
 	case sameContent(w, current):
-		outcomes[winner] = ImportUnchanged
+		outcomes[winner] = incident.ImportUnchanged
 		*w = *current
 	case top < current.Version:
-		outcomes[winner] = ImportConflict
+		outcomes[winner] = incident.ImportConflict
 		errs[winner] = staleFile(top, current)
 	default:
-		outcomes[winner] = ImportUpdated
+		outcomes[winner] = incident.ImportUpdated
 		w.ID, w.CreatedAt = current.ID, current.CreatedAt
 		w.Version = max(top, current.Version+1)
 		p.updated = append(p.updated, w)
@@ -187,12 +156,12 @@ func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[
 		}
 		switch {
 		case !sameContent(incs[i], w):
-			outcomes[i] = ImportSuperseded
-		case outcomes[winner] == ImportConflict:
-			outcomes[i] = ImportConflict
+			outcomes[i] = incident.ImportSuperseded
+		case outcomes[winner] == incident.ImportConflict:
+			outcomes[i] = incident.ImportConflict
 			errs[i] = errs[winner]
 		default:
-			outcomes[i] = ImportUnchanged
+			outcomes[i] = incident.ImportUnchanged
 		}
 		p.followers[incs[i]] = w
 	}

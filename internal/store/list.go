@@ -6,50 +6,20 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// Page sizes for lists.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 500
-)
-
-// Filter narrows a list of incidents. Zero fields do not filter. Lists are
-// ordered newest first by started_at (created_at when that is unknown).
-type Filter struct {
-	Service       string // a name or key; matched by key
-	Severity      incident.Severity
-	Status        incident.Status
-	OutageType    incident.OutageType
-	CauseCategory string
-	Tag           string
-	Query         string     // full text over title, summary, description, causes, factors, gaps
-	Since         *time.Time // started_at at or after
-	Until         *time.Time // started_at before
-	Limit         int        // 0 means DefaultLimit; more than MaxLimit is refused
-	Cursor        string     // from the previous page's NextCursor
-}
-
-// Page is one page of a list.
-type Page struct {
-	Items      []incident.Incident `json:"items"`
-	NextCursor string              `json:"next_cursor"`
-	Total      int64               `json:"total"`
-}
-
 // ListIncidents returns one page of the incidents matching f, and how many
 // match in all.
-func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
+func (s *Store) ListIncidents(ctx context.Context, f incident.Filter) (*incident.Page, error) {
 	limit, err := checkLimit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	var page *Page
+	var page *incident.Page
 	err = s.read(ctx, func(tx *gorm.DB) error {
 		page, err = listIncidents(tx, f, limit)
 		return err
@@ -59,9 +29,9 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 
 // listIncidents reads one page and the total through db; ListIncidents
 // gives it one snapshot, so that the total counts the page's incidents.
-func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
-	plan := f.plan()
-	page := &Page{Items: []incident.Incident{}}
+func listIncidents(db *gorm.DB, f incident.Filter, limit int) (*incident.Page, error) {
+	plan := planFilter(f)
+	page := &incident.Page{Items: []incident.Incident{}}
 	var err error
 	if page.Total, err = plan.count(db); err != nil {
 		return nil, err
@@ -100,7 +70,7 @@ func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
 // order and probes the matching ids, rather than looking each match up.
 const probeAbove = 1000
 
-// filterPlan is a Filter as SQL conditions on incidents.
+// filterPlan is a incident.Filter as SQL conditions on incidents.
 type filterPlan struct {
 	columns []condition // on the incidents table's own columns
 	// idSets are queries yielding the ids of matching incidents from
@@ -117,7 +87,8 @@ type condition struct {
 	args []any
 }
 
-func (f Filter) plan() filterPlan {
+// planFilter turns a filter into SQL conditions.
+func planFilter(f incident.Filter) filterPlan {
 	var p filterPlan
 	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql, []any{arg}}) }
 	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql, []any{arg}}) }
@@ -199,10 +170,10 @@ func (p filterPlan) count(db *gorm.DB) (int64, error) {
 func checkLimit(limit int) (int, error) {
 	switch {
 	case limit == 0:
-		return DefaultLimit, nil
-	case limit < 0 || limit > MaxLimit:
+		return incident.DefaultLimit, nil
+	case limit < 0 || limit > incident.MaxLimit:
 		return 0, &incident.Error{Code: incident.EMALFORMED, Message: "The limit is out of range.",
-			Fields: map[string]string{"limit": fmt.Sprintf("must be between 1 and %d", MaxLimit)}}
+			Fields: map[string]string{"limit": fmt.Sprintf("must be between 1 and %d", incident.MaxLimit)}}
 	}
 	return limit, nil
 }

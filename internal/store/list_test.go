@@ -9,7 +9,6 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
-	"github.com/aftermath-sre/aftermath/internal/store"
 	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
@@ -87,24 +86,24 @@ func TestListAtScale(t *testing.T) {
 	withThe := searched("the*")
 	tests := []struct {
 		name   string
-		filter store.Filter
+		filter incident.Filter
 		keep   func(*incident.Incident) bool
 	}{
-		{"everything", store.Filter{}, func(*incident.Incident) bool { return true }},
-		{"common tag", store.Filter{Tag: tag}, func(inc *incident.Incident) bool { return slices.Contains(inc.Tags, tag) }},
-		{"common tag on one service", store.Filter{Tag: tag, Service: service}, func(inc *incident.Incident) bool {
+		{"everything", incident.Filter{}, func(*incident.Incident) bool { return true }},
+		{"common tag", incident.Filter{Tag: tag}, func(inc *incident.Incident) bool { return slices.Contains(inc.Tags, tag) }},
+		{"common tag on one service", incident.Filter{Tag: tag, Service: service}, func(inc *incident.Incident) bool {
 			return slices.Contains(inc.Tags, tag) && inc.ServiceKey == service
 		}},
-		{"common outage type", store.Filter{OutageType: incident.OutageType(outage)}, func(inc *incident.Incident) bool {
+		{"common outage type", incident.Filter{OutageType: incident.OutageType(outage)}, func(inc *incident.Incident) bool {
 			return slices.Contains(inc.OutageTypes, incident.OutageType(outage))
 		}},
-		{"service and severity", store.Filter{Service: service, Severity: incident.SEV2}, func(inc *incident.Incident) bool {
+		{"service and severity", incident.Filter{Service: service, Severity: incident.SEV2}, func(inc *incident.Incident) bool {
 			return inc.ServiceKey == service && inc.Severity == incident.SEV2
 		}},
-		{"severity", store.Filter{Severity: incident.SEV1}, func(inc *incident.Incident) bool { return inc.Severity == incident.SEV1 }},
-		{"common word", store.Filter{Query: "the"}, withThe},
-		{"rare words", store.Filter{Query: "certificate expired"}, searched("certificate expired*")},
-		{"word on one service", store.Filter{Query: "the", Service: service}, func(inc *incident.Incident) bool {
+		{"severity", incident.Filter{Severity: incident.SEV1}, func(inc *incident.Incident) bool { return inc.Severity == incident.SEV1 }},
+		{"common word", incident.Filter{Query: "the"}, withThe},
+		{"rare words", incident.Filter{Query: "certificate expired"}, searched("certificate expired*")},
+		{"word on one service", incident.Filter{Query: "the", Service: service}, func(inc *incident.Incident) bool {
 			return withThe(inc) && inc.ServiceKey == service
 		}},
 	}

@@ -27,16 +27,9 @@ type industryRow struct {
 
 func (industryRow) TableName() string { return "service_industries" }
 
-// ServiceSummary is a service with how often it failed.
-type ServiceSummary struct {
-	incident.Service
-	Incidents      int64  `json:"incidents"`
-	LastIncidentAt *int64 `json:"-"`
-}
-
 // ListServices returns every service by name, with incident counts and
 // direct relations.
-func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
+func (s *Store) ListServices(ctx context.Context) ([]incident.ServiceSummary, error) {
 	db := s.reader.WithContext(ctx)
 	var rows []struct {
 		Key       string
@@ -56,9 +49,9 @@ func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ServiceSummary, len(rows))
+	out := make([]incident.ServiceSummary, len(rows))
 	for i, r := range rows {
-		out[i] = ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
+		out[i] = incident.ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
 	}
 	return out, nil
 }

@@ -101,7 +101,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 					return
 				default:
 				}
-				if _, err := s.ListIncidents(ctx, store.Filter{Query: "connection", Limit: 5}); err != nil {
+				if _, err := s.ListIncidents(ctx, incident.Filter{Query: "connection", Limit: 5}); err != nil {
 					errs <- err
 				}
 			}
@@ -133,7 +133,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	page, err := s.ListIncidents(ctx, store.Filter{Severity: incident.SEV3})
+	page, err := s.ListIncidents(ctx, incident.Filter{Severity: incident.SEV3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestSearchFollowsUpdatesAndDeletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	count := func(q string) int64 {
-		page, err := s.ListIncidents(ctx, store.Filter{Query: q})
+		page, err := s.ListIncidents(ctx, incident.Filter{Query: q})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func TestImportIncidents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(outcomes, []store.ImportOutcome{store.ImportCreated, store.ImportFailed, store.ImportCreated}) {
+	if !slices.Equal(outcomes, []incident.ImportOutcome{incident.ImportCreated, incident.ImportFailed, incident.ImportCreated}) {
 		t.Fatalf("outcomes %v", outcomes)
 	}
 	if errs[0] != nil || errs[1] == nil || errs[2] != nil {
@@ -225,14 +225,14 @@ func TestImportIncidents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(outcomes, []store.ImportOutcome{store.ImportUnchanged, store.ImportUnchanged}) {
+	if !slices.Equal(outcomes, []incident.ImportOutcome{incident.ImportUnchanged, incident.ImportUnchanged}) {
 		t.Fatalf("re-import outcomes %v", outcomes)
 	}
 	changed := storetest.Linktree(t)
 	changed.ExternalID = "ext-1"
 	changed.Title = "Renamed"
 	outcomes, _, err = s.ImportIncidents(ctx, []*incident.Incident{changed})
-	if err != nil || outcomes[0] != store.ImportUpdated {
+	if err != nil || outcomes[0] != incident.ImportUpdated {
 		t.Fatalf("update: %v %v", outcomes, err)
 	}
 	if changed.ID != first.ID || changed.Version != 2 {
@@ -244,10 +244,10 @@ func TestImportIncidents(t *testing.T) {
 	stranger.ID = 77
 	stranger.CreatedAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	outcomes, _, err = s.ImportIncidents(ctx, []*incident.Incident{stranger})
-	if err != nil || outcomes[0] != store.ImportCreated || stranger.ID == 77 {
+	if err != nil || outcomes[0] != incident.ImportCreated || stranger.ID == 77 {
 		t.Fatalf("collision: %v id %d %v", outcomes, stranger.ID, err)
 	}
-	page, _ := s.ListIncidents(ctx, store.Filter{})
+	page, _ := s.ListIncidents(ctx, incident.Filter{})
 	if page.Total != 3 {
 		t.Fatalf("%d incidents, want 3", page.Total)
 	}

@@ -7,15 +7,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // listFilter reads the list filters from the query string, refusing values
 // that could never match (SEV9, a malformed date) rather than answering an
 // empty page.
-func listFilter(c *gin.Context) (store.Filter, error) {
+func listFilter(c *gin.Context) (incident.Filter, error) {
 	var errs incident.FieldErrors
-	f := store.Filter{
+	f := incident.Filter{
 		Service:       c.Query("service"),
 		Severity:      incident.Severity(c.Query("severity")),
 		Status:        incident.Status(c.Query("status")),
@@ -40,9 +39,9 @@ func limitParam(c *gin.Context, errs *incident.FieldErrors) int {
 	if raw == "" {
 		return 0
 	}
-	limit, ok := incident.ParseCount(raw, store.MaxLimit)
+	limit, ok := incident.ParseCount(raw, incident.MaxLimit)
 	if !ok {
-		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
+		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(incident.MaxLimit))
 	}
 	return int(limit)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 	"github.com/aftermath-sre/aftermath/ui"
 )
 
@@ -65,7 +64,7 @@ func render(c *gin.Context, status int, page *template.Template, data any) {
 }
 
 func (s *Server) home(c *gin.Context) {
-	page, err := s.store.ListIncidents(c.Request.Context(), store.Filter{Limit: 10})
+	page, err := s.store.ListIncidents(c.Request.Context(), incident.Filter{Limit: 10})
 	if err != nil {
 		writeError(c, err)
 		return

@@ -11,7 +11,6 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/archive"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // PostmortemStore is what the markdown handlers need from storage.
@@ -68,7 +67,7 @@ func (s *Server) importPostmortem(c *gin.Context) {
 		return
 	}
 	status := http.StatusOK
-	if outcomes[0] == store.ImportCreated {
+	if outcomes[0] == incident.ImportCreated {
 		status = http.StatusCreated
 		c.Header("Location", fmt.Sprintf("/api/v1/incidents/%d", stored.ID))
 	}
