@@ -113,7 +113,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		st.Close()
 		return err
 	}
-	log.Info("serving", "addr", listener.Addr().String(), "db", st.Path(),
+	log.Info("serving", "addr", listener.Addr().String(), "db", st.Where(), "engine", st.Engine(),
 		"rate_limit", cfg.rateLimit, "rate_burst", cfg.rateBurst)
 	fmt.Fprintf(cmd.OutOrStdout(), "Aftermath is serving at %s — %s\n", browserURL(listener.Addr()), login)
 

@@ -75,7 +75,7 @@ func BenchmarkImportFolder(b *testing.B) {
 // BenchmarkExportFolder exports stored incidents to files, as
 // `aftermath export --out DIR` does.
 func BenchmarkExportFolder(b *testing.B) {
-	st := storetest.Open(b)
+	st := storetest.Open(b, storetest.Selected(b))
 	incs := seed.NewGenerator(2, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)).Batch(benchFiles)
 	ctx := context.Background()
 	if err := st.DefineServices(ctx, seed.Services()); err != nil {

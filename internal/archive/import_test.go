@@ -82,7 +82,7 @@ func TestCopiesInAFolderImportTheSameWayWhateverTheirNames(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		s := storetest.Open(t)
+		s := storetest.Open(t, storetest.Selected(t))
 		sum, err := archive.ImportPaths(context.Background(), s, []string{dir}, archive.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -114,7 +114,7 @@ func TestCopiesInAFolderImportTheSameWayWhateverTheirNames(t *testing.T) {
 // listed as a conflict with the current version; the import goes on.
 func TestStaleFilesAreConflicts(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	incs := seed.NewGenerator(5, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(5)
 	if err := s.CreateIncidents(ctx, incs); err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func TestImportSkipsWhatIsNotARegularFile(t *testing.T) {
 	}
 	done := make(chan archive.Summary, 1)
 	go func() {
-		sum, err := archive.ImportPaths(context.Background(), storetest.Open(t), []string{dir, fifo}, archive.Options{})
+		sum, err := archive.ImportPaths(context.Background(), storetest.Open(t, storetest.Selected(t)), []string{dir, fifo}, archive.Options{})
 		if err != nil {
 			t.Error(err)
 		}
@@ -214,7 +214,7 @@ func TestAStoppedImportSaysWhatItWrote(t *testing.T) {
 		inc.ID = int64(i + 1)
 		writeFile(t, filepath.Join(dir, postmortem.FileName(&inc)), &inc)
 	}
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	calls := 0

@@ -27,17 +27,21 @@ type BackupOptions struct {
 // began is in the copy, none after, and each incident comes with all its
 // child rows. Under WAL the snapshot does not stop writers.
 func (s *Store) Backup(ctx context.Context, dest string, opts BackupOptions) error {
-	return backupFile(ctx, s.path, dest, opts)
+	return s.engine.backup(ctx, s, dest, opts)
 }
 
 // Backup copies the database named by dsn to dest, as (*Store).Backup does,
 // without migrating it first: a backup is often what you take before
 // upgrading.
 func Backup(ctx context.Context, dsn, dest string, opts BackupOptions) error {
-	path, err := sqlitePath(dsn)
+	db, err := ParseDSN(dsn)
 	if err != nil {
 		return err
 	}
+	if db.Postgres {
+		return errPostgresBackup
+	}
+	path := db.Path
 	// Opening a missing file would create an empty database, and back it up.
 	if _, err := os.Stat(path); err != nil {
 		return incident.Errorf(incident.ENOTFOUND, "There is no database at %s.", path)

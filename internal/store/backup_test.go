@@ -23,7 +23,7 @@ import (
 // there is one writer), and holding each of them whole, with every child
 // row and its search entry.
 func TestBackupWhileWriting(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.SQLite)
 	ctx := context.Background()
 
 	var mu sync.Mutex
@@ -126,7 +126,7 @@ func TestBackupWhileWriting(t *testing.T) {
 }
 
 func TestBackupRefusesToOverwrite(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.SQLite)
 	ctx := context.Background()
 	if err := s.CreateIncident(ctx, storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestBackupByDSN(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
 		t.Fatal("backing up a missing database created it")
 	}
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.SQLite)
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
@@ -182,7 +182,7 @@ func TestBackupByDSN(t *testing.T) {
 }
 
 func TestIncidentsByStatus(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.SQLite)
 	ctx := context.Background()
 	for _, st := range []incident.Status{incident.StatusResolved, incident.StatusResolved, incident.StatusInvestigating} {
 		inc := storetest.Linktree(t)

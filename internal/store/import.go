@@ -51,15 +51,18 @@ func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) 
 	}
 	err = s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.now.Truncate(time.Second)
+		if err := wtx.engine.lockIDs(tx, "incidents", highestID(incs, errs)); err != nil {
+			return err
+		}
 		plan, err := planImport(tx, incs, errs, outcomes)
 		if err != nil {
 			return err
 		}
 		plan.prepareCreated(now)
-		if err := insertIncidents(tx, plan.created); err != nil {
+		if err := insertIncidents(wtx, plan.created); err != nil {
 			return err
 		}
-		if err := replaceIncidents(tx, plan.updated, now); err != nil {
+		if err := replaceIncidents(wtx, plan.updated, plan.storedVersions()); err != nil {
 			return err
 		}
 		plan.shareIDs()
@@ -69,6 +72,17 @@ func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) 
 		return nil, nil, err
 	}
 	return outcomes, errs, nil
+}
+
+// highestID is the highest id the valid incidents bring, 0 for none.
+func highestID(incs []*incident.Incident, errs []error) int64 {
+	var highest int64
+	for i, inc := range incs {
+		if errs[i] == nil {
+			highest = max(highest, inc.ID)
+		}
+	}
+	return highest
 }
 
 // importPlan is what one import batch writes.
@@ -230,6 +244,15 @@ func (p *importPlan) record(tx *writeTx) error {
 	return nil
 }
 
+// storedVersions are the versions the updated incidents were read at.
+func (p *importPlan) storedVersions() []int {
+	from := make([]int, len(p.updated))
+	for i, inc := range p.updated {
+		from[i] = p.before[inc].Version
+	}
+	return from
+}
+
 // shareIDs tells each copy that was not written the id of the one that was.
 func (p *importPlan) shareIDs() {
 	for follower, leader := range p.followers {
@@ -349,6 +372,11 @@ func findImportMatches(tx *gorm.DB, incs []*incident.Incident, valid []int) (*im
 			matched[i] = id
 			ids = append(ids, id)
 		}
+	}
+	// Locked before they are read, so that what the import compares with
+	// is what it replaces, whatever another instance writes meanwhile.
+	if err := lockIncidents(tx, ids); err != nil {
+		return nil, err
 	}
 	stored, err := incidentsByID(tx, ids)
 	if err != nil {

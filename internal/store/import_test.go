@@ -97,7 +97,7 @@ func TestImportCopiesInOneBatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, order := range permutations(len(tt.files)) {
-				s := storetest.Open(t)
+				s := storetest.Open(t, storetest.Selected(t))
 				batch := make([]*incident.Incident, len(order))
 				for k, i := range order {
 					batch[k] = tt.files[i].inc(t)
@@ -165,7 +165,7 @@ func TestImportCopiesInOneBatch(t *testing.T) {
 // version.
 func TestStaleFileNeverUndoesAnEdit(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	exported := copyOf(t, 3, 1, "As exported")
 	if _, _, err := s.ImportIncidents(ctx, []*incident.Incident{exported}); err != nil {
 		t.Fatal(err)
@@ -216,7 +216,7 @@ func TestStaleFileNeverUndoesAnEdit(t *testing.T) {
 // content is no write.
 func TestUpdateThatChangesNothingKeepsTheVersion(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
@@ -250,7 +250,7 @@ func TestUpdateThatChangesNothingKeepsTheVersion(t *testing.T) {
 // under a new id and the stored one is untouched.
 func TestImportMatchesByIDOnlyWithTheSameCreation(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	mine := copyOf(t, 4, 1, "Mine")
 	if _, _, err := s.ImportIncidents(ctx, []*incident.Incident{mine}); err != nil {
 		t.Fatal(err)

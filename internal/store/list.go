@@ -21,7 +21,7 @@ func (s *Store) ListIncidents(ctx context.Context, f incident.Filter) (*incident
 	}
 	var page *incident.Page
 	err = s.read(ctx, func(tx *gorm.DB) error {
-		page, err = listIncidents(tx, f, limit)
+		page, err = listIncidents(tx, s.engine, f, limit)
 		return err
 	})
 	return page, err
@@ -29,8 +29,8 @@ func (s *Store) ListIncidents(ctx context.Context, f incident.Filter) (*incident
 
 // listIncidents reads one page and the total through db; ListIncidents
 // gives it one snapshot, so that the total counts the page's incidents.
-func listIncidents(db *gorm.DB, f incident.Filter, limit int) (*incident.Page, error) {
-	plan := planFilter(f)
+func listIncidents(db *gorm.DB, eng engine, f incident.Filter, limit int) (*incident.Page, error) {
+	plan := planFilter(eng, f)
 	page := &incident.Page{Items: []incident.Incident{}}
 	var err error
 	if page.Total, err = plan.count(db); err != nil {
@@ -72,11 +72,14 @@ const probeAbove = 1000
 
 // filterPlan is a incident.Filter as SQL conditions on incidents.
 type filterPlan struct {
+	engine  engine
 	columns []condition // on the incidents table's own columns
 	// idSets are queries yielding the ids of matching incidents from
 	// another table (tags, outage types, full text), each id once.
-	idSets  []condition
-	nothing bool // no incident can match: a search with no words
+	idSets []condition
+	// excluded yield ids that must not match (a search of only -words).
+	excluded []condition
+	nothing  bool // no incident can match: a search with no words
 	// byService: the conditions name one service, whose incidents an
 	// index lists with the columns the other conditions test.
 	byService bool
@@ -87,9 +90,9 @@ type condition struct {
 	args []any
 }
 
-// planFilter turns a filter into SQL conditions.
-func planFilter(f incident.Filter) filterPlan {
-	var p filterPlan
+// planFilter turns a filter into SQL conditions in the engine's dialect.
+func planFilter(eng engine, f incident.Filter) filterPlan {
+	p := filterPlan{engine: eng}
 	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql, []any{arg}}) }
 	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql, []any{arg}}) }
 	if f.Service != "" {
@@ -118,18 +121,21 @@ func planFilter(f incident.Filter) filterPlan {
 		idSet("SELECT incident_id FROM incident_tags WHERE tag = ?", f.Tag)
 	}
 	if strings.TrimSpace(f.Query) != "" {
-		if match := matchQuery(f.Query); match != "" {
-			idSet("SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?", match)
-		} else {
-			p.nothing = true
+		search := eng.search(f.Query)
+		p.nothing = search.nothing
+		if search.match != nil {
+			p.idSets = append(p.idSets, *search.match)
+		}
+		if search.exclude != nil {
+			p.excluded = append(p.excluded, *search.exclude)
 		}
 	}
 	return p
 }
 
 // apply adds the conditions to a query on incidents. With probe, an id set
-// is tested per row ("+" keeps SQLite from driving the query by it);
-// without, the query starts from the set's ids.
+// is tested per row (engine.probe); without, the query starts from the
+// set's ids.
 func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 	if p.nothing {
 		return q.Where("1 = 0")
@@ -139,10 +145,13 @@ func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 	}
 	in := "incidents.id IN (%s)"
 	if probe {
-		in = "+incidents.id IN (%s)"
+		in = p.engine.probe(in)
 	}
 	for _, c := range p.idSets {
 		q = q.Where(fmt.Sprintf(in, c.sql), c.args...)
+	}
+	for _, c := range p.excluded {
+		q = q.Where("incidents.id NOT IN ("+c.sql+")", c.args...)
 	}
 	return q
 }
@@ -158,9 +167,9 @@ func (p filterPlan) count(db *gorm.DB) (int64, error) {
 	switch {
 	case p.nothing:
 		return 0, nil
-	case len(p.columns) == 0 && len(p.idSets) == 1:
+	case len(p.columns) == 0 && len(p.idSets) == 1 && len(p.excluded) == 0:
 		c := p.idSets[0]
-		err := db.Raw("SELECT count(*) FROM ("+c.sql+")", c.args...).Scan(&n).Error
+		err := db.Raw("SELECT count(*) FROM ("+c.sql+") AS matches", c.args...).Scan(&n).Error
 		return n, err
 	}
 	err := p.apply(db.Model(&incidentRow{}), p.byService).Count(&n).Error

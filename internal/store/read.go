@@ -27,7 +27,7 @@ func (s *Store) GetIncident(ctx context.Context, id int64) (*incident.Incident, 
 // sees that same committed state, whatever commits meanwhile; without it,
 // each query could run on another pooled connection and see another state.
 func (s *Store) read(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.reader.WithContext(ctx).Transaction(fn)
+	return translate(s.reader.WithContext(ctx).Transaction(fn, s.engine.readOptions()))
 }
 
 // getIncident loads one whole incident through db.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -40,11 +41,19 @@ func (s *Store) ListServices(ctx context.Context) ([]incident.ServiceSummary, er
 		Select("services.key, services.name, COUNT(incidents.id) AS incidents").
 		Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
 		Group("services.key, services.name").
-		Order("LOWER(services.name), services.key").
 		Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
+	// Sorted here, not by the database: SQLite's lower() folds ASCII only
+	// and PostgreSQL's every letter, as its locale says.
+	slices.SortFunc(rows, func(a, b struct {
+		Key       string
+		Name      string
+		Incidents int64
+	}) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Key, b.Key))
+	})
 	relations, err := s.loadRelations(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -98,6 +107,10 @@ func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change inci
 	var after *incident.Service
 	err := s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.unix()
+		var locked []string
+		if err := forUpdate(tx.Model(&serviceRow{})).Where("key = ?", key).Pluck("key", &locked).Error; err != nil {
+			return err
+		}
 		before, err := serviceIn(tx, key)
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)

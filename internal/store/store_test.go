@@ -16,7 +16,7 @@ import (
 )
 
 func TestCreateAndGetRoundTrip(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
@@ -37,7 +37,7 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 }
 
 func TestMigrationSeedsTheDefaultVocabulary(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	got, err := s.Vocabulary(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestOpenRefusesUnknownDatabases(t *testing.T) {
 // TestConcurrentWritersNeverSeeLocked runs eight writers and four readers
 // at once; with one writer connection and BEGIN IMMEDIATE, no call may fail.
 func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	const writers, perWriter = 8, 25
 	var wg sync.WaitGroup
@@ -149,7 +149,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 }
 
 func TestSearchFollowsUpdatesAndDeletes(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
@@ -184,7 +184,7 @@ func TestSearchFollowsUpdatesAndDeletes(t *testing.T) {
 }
 
 func TestImportIncidents(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 
 	first := storetest.Linktree(t)
@@ -254,7 +254,7 @@ func TestImportIncidents(t *testing.T) {
 }
 
 func TestDefineServices(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	inc := storetest.Linktree(t)
 	inc.Service = "Payments API" // exists first under this spelling

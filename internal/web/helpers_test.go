@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +22,8 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
-// api is a real server over a fresh SQLite file, reached through real HTTP.
+// api is a real server over a fresh database (SQLite, or PostgreSQL when
+// the suite runs on it), reached through real HTTP.
 // Requests carry an admin's API token unless the test asks otherwise:
 // a.as(incident.RoleViewer) acts as a viewer, a.anonymous() with no
 // credentials at all.
@@ -57,13 +57,10 @@ func newAPIWith(t testing.TB, cfg web.Config) *api {
 	return serveAPI(t, openStore(t), cfg)
 }
 
+// openStore opens a fresh database on the backend the suite runs on.
 func openStore(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "api.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return storetest.Open(t, storetest.Selected(t))
 }
 
 // clock is a test's clock, moved by hand.

@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/migrations"
+)
+
+// postgresEngine is the store on a PostgreSQL database, which several
+// instances of Aftermath may share. Writers run concurrently: a write that
+// reads before it changes locks what it read (SELECT … FOR UPDATE), a
+// change made at a version is a conditional UPDATE, and the audit head's
+// row lock orders the appends of every instance into one chain. Reads run
+// in REPEATABLE READ transactions, so that all the reads of one answer see
+// one snapshot, as they do under SQLite's WAL.
+type postgresEngine struct{}
+
+// Pool sizes per instance. Four writers and eight readers are twelve
+// connections: seven instances stay under PostgreSQL's default
+// max_connections of 100 with room for psql and backups.
+const (
+	postgresWriters = 4
+	postgresReaders = 8
+)
+
+// postgresDefaults are session settings every connection gets unless the
+// URL sets them:
+//
+//   - connect_timeout: a server that does not answer fails a request in
+//     seconds (503) instead of holding it.
+//   - statement_timeout: no query runs longer than a report at ten times
+//     the sizes measured; a stuck one frees its connection.
+//   - lock_timeout: a write waits for a row lock as long as SQLite's busy
+//     timeout, then fails instead of queueing forever.
+//   - idle_in_transaction_session_timeout: a transaction left open by a
+//     crashed client cannot hold its locks for long.
+var postgresDefaults = [][2]string{
+	{"connect_timeout", "5"},
+	{"statement_timeout", "30s"},
+	{"lock_timeout", "10s"},
+	{"idle_in_transaction_session_timeout", "60s"},
+	{"application_name", "aftermath"},
+}
+
+func postgresMigrations() goMigrationSource {
+	return goMigrationSource{files: migrations.Postgres()}
+}
+
+func openPostgres(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+	dsn, where, err := postgresDSN(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	writers, readers := opts.Writers, opts.Readers
+	if writers <= 0 {
+		writers = postgresWriters
+	}
+	if readers <= 0 {
+		readers = postgresReaders
+	}
+	writer, err := openPostgresPool(ctx, dsn, where, writers)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := migrateOn(ctx, writer); err != nil {
+		closeGorm(writer)
+		return nil, err
+	}
+	reader, err := openPostgresPool(ctx, dsn, where, readers)
+	if err != nil {
+		closeGorm(writer)
+		return nil, err
+	}
+	return &Store{writer: writer, reader: reader, engine: postgresEngine{}, where: where, Now: time.Now}, nil
+}
+
+func migratePostgres(ctx context.Context, rawURL string) ([]int64, error) {
+	dsn, where, err := postgresDSN(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openPostgresPool(ctx, dsn, where, 1)
+	if err != nil {
+		return nil, err
+	}
+	defer closeGorm(db)
+	return migrateOn(ctx, db)
+}
+
+// migrateOn applies the PostgreSQL migrations under goose's advisory lock,
+// so that instances starting together migrate one after another.
+func migrateOn(ctx context.Context, db *gorm.DB) ([]int64, error) {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	return applyMigrations(ctx, db, goose.DialectPostgres, postgresMigrations(), goose.WithSessionLocker(locker))
+}
+
+// postgresDSN adds the session defaults the URL does not set, and says
+// where it points (user, host and database, never the password).
+func postgresDSN(raw string) (dsn, where string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", incident.Errorf(incident.EMALFORMED, "The PostgreSQL URL cannot be read: %v", err)
+	}
+	q := u.Query()
+	for _, kv := range postgresDefaults {
+		if !q.Has(kv[0]) {
+			q.Set(kv[0], kv[1])
+		}
+	}
+	u.RawQuery = q.Encode()
+	shown := *u
+	shown.User = nil
+	if u.User != nil {
+		shown.User = url.User(u.User.Username())
+	}
+	shown.RawQuery = ""
+	return u.String(), shown.String(), nil
+}
+
+func openPostgresPool(ctx context.Context, dsn, where string, conns int) (*gorm.DB, error) {
+	dialector := postgres.New(postgres.Config{DSN: dsn}).(*postgres.Dialector)
+	// No prepared statements of GORM's: pgx caches each connection's
+	// statements itself.
+	db, err := gorm.Open(postgresDialector{dialector}, gormConfig(false))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", where, translate(err))
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
+	// Connections are renewed now and then, so that a pool follows a
+	// failover or a pgbouncer restart instead of keeping what it had.
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", where, translate(err))
+	}
+	return db, nil
+}
+
+// postgresDialector is GORM's PostgreSQL dialect with the store's error
+// translation (translate) after GORM's own.
+type postgresDialector struct{ *postgres.Dialector }
+
+func (d postgresDialector) Translate(err error) error {
+	return translate(d.Dialector.Translate(err))
+}
+
+func (postgresEngine) name() string { return "postgres" }
+
+func (postgresEngine) readOptions() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}
+
+func (postgresEngine) index(tx *gorm.DB, incs []*incident.Incident) error {
+	return indexForPostgresSearch(tx, incs)
+}
+
+func (postgresEngine) unindex(tx *gorm.DB, ids []int64) error {
+	return tx.Exec("DELETE FROM incident_search WHERE incident_id IN ?", ids).Error
+}
+
+func (postgresEngine) search(query string) searchPlan { return postgresSearch(query) }
+
+// probe: PostgreSQL's planner weighs the two plans by its statistics.
+func (postgresEngine) probe(in string) string { return in }
+
+// lockIDs: an identity column's sequence hands out ids without looking at
+// the table, so an explicit id above it would be handed out again. When
+// maxID is at or above the sequence, the write blocks nextval on it
+// (ALTER SEQUENCE takes a lock that nextval waits for) until it commits,
+// and claimIDs then moves the sequence past the ids it wrote. The lock is
+// taken first in the transaction: taken after a row lock, it could wait
+// for a writer that waits for that row.
+func (postgresEngine) lockIDs(tx *gorm.DB, table string, maxID int64) error {
+	if maxID <= 0 {
+		return nil
+	}
+	seq := table + "_id_seq"
+	var behind bool
+	if err := tx.Raw("SELECT NOT is_called OR last_value < ? FROM "+seq, maxID).Scan(&behind).Error; err != nil {
+		return err
+	}
+	if !behind {
+		return nil
+	}
+	return tx.Exec("ALTER SEQUENCE " + seq + " NO CYCLE").Error
+}
+
+// claimIDs moves the sequence to maxID when it is behind: safe only under
+// lockIDs's lock, and a no-op when lockIDs found it ahead.
+func (postgresEngine) claimIDs(tx *gorm.DB, table string, maxID int64) error {
+	seq := table + "_id_seq"
+	return tx.Exec("SELECT setval('"+seq+"', ?) FROM "+seq+" WHERE NOT is_called OR last_value < ?", maxID, maxID).Error
+}
+
+func (postgresEngine) backup(context.Context, *Store, string, BackupOptions) error {
+	return errPostgresBackup
+}
+
+// errPostgresBackup says how to back up a PostgreSQL database: with the
+// tools made for it, which copy a live database consistently too.
+var errPostgresBackup = incident.Errorf(incident.EINVALID,
+	"aftermath backup copies SQLite databases. For PostgreSQL use pg_dump, which takes a consistent snapshot of the live database: "+
+		"pg_dump --format=custom --file=aftermath.dump 'postgres://…' (restore with pg_restore; see the README, \"Backup and restore\").")
+
+// tidy: autovacuum keeps PostgreSQL's statistics.
+func (postgresEngine) tidy(*gorm.DB) {}
