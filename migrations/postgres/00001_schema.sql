@@ -79,7 +79,7 @@ CREATE TABLE incidents (
     detection_method    TEXT COLLATE "C" NOT NULL,
     -- extra: front-matter keys Aftermath does not model, as a JSON object.
     extra               TEXT COLLATE "C" NOT NULL DEFAULT '',
-    version             INTEGER NOT NULL DEFAULT 1,
+    version             BIGINT NOT NULL DEFAULT 1,
     created_at          BIGINT NOT NULL,
     updated_at          BIGINT NOT NULL
 );
