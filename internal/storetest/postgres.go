@@ -144,7 +144,11 @@ func migrateTemplate(ctx context.Context, conn *sql.Conn, base, tmpl string) err
 	if err := s.Close(); err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+tmpl)
+	if _, err := conn.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+tmpl); err != nil {
+		return err
+	}
+	// A template any role that may create databases can copy.
+	_, err = conn.ExecContext(ctx, "ALTER DATABASE "+tmpl+" IS_TEMPLATE true")
 	return err
 }
 
