@@ -103,6 +103,13 @@ func serveAPI(t testing.TB, st *store.Store, cfg web.Config) *api {
 // for configurations that need the server's address first.
 func serveAPIOn(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) *api {
 	t.Helper()
+	return serveBare(t, st, cfg, ln).as(incident.RoleAdmin)
+}
+
+// serveBare serves st and returns an api without credentials, making no
+// account: for a second server on a database another one set up.
+func serveBare(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) *api {
+	t.Helper()
 	cfg.Store = st
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -122,9 +129,8 @@ func serveAPIOn(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) 
 		server.Close(context.Background())
 		st.Close()
 	})
-	a := &api{t: t, url: srv.URL, store: st, accounts: cfg.Accounts, server: server,
+	return &api{t: t, url: srv.URL, store: st, accounts: cfg.Accounts, server: server,
 		roles: &roleTokens{tokens: map[incident.Role]string{}, users: map[incident.Role]*incident.User{}}}
-	return a.as(incident.RoleAdmin)
 }
 
 // as returns a copy of a that sends the token of an account with role
