@@ -207,7 +207,7 @@ func (s *Server) readyz(c *gin.Context) {
 	if err := s.store.Ping(ctx); err != nil {
 		logger(c).Warn("not ready", "error", err.Error())
 		c.JSON(http.StatusServiceUnavailable, errorBody{Error: errorDetail{
-			Code: "unavailable", Message: "The database does not answer.", RequestID: requestID(c)}})
+			Code: incident.EUNAVAILABLE, Message: "The database does not answer.", RequestID: requestID(c)}})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
