@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,5 +68,18 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		if _, err := run(t, ctx, args...); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("serve %v: %v, want an error about %s", tt.args, err, tt.want)
 		}
+	}
+}
+
+// TestBackupOfPostgresPointsToPgDump: aftermath backup copies SQLite files;
+// on a PostgreSQL URL it says to use pg_dump, and writes nothing.
+func TestBackupOfPostgresPointsToPgDump(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	out, err := run(t, context.Background(), "backup", dest, "--db", "postgres://aftermath@127.0.0.1:1/aftermath")
+	if err == nil || !strings.Contains(err.Error(), "pg_dump") || strings.Contains(err.Error(), "validation_failed") {
+		t.Fatalf("backup of a PostgreSQL database: %q %v", out, err)
+	}
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Fatalf("the refused backup wrote %s", dest)
 	}
 }

@@ -193,3 +193,53 @@ func dropStale(ctx context.Context, conn *sql.Conn) {
 		conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}
 }
+
+// postgresContents reads every value of every table of the database.
+func postgresContents(t testing.TB, dsn string) []byte {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	var tables []string
+	rows, err := db.QueryContext(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		tables = append(tables, name)
+	}
+	rows.Close()
+	var out []byte
+	for _, table := range tables {
+		rows, err := db.QueryContext(ctx, "SELECT * FROM "+table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		columns, _ := rows.Columns()
+		for rows.Next() {
+			values := make([]any, len(columns))
+			dest := make([]any, len(columns))
+			for i := range values {
+				dest[i] = &values[i]
+			}
+			if err := rows.Scan(dest...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range values {
+				if b, ok := v.([]byte); ok {
+					out = append(out, b...)
+				} else {
+					out = fmt.Append(out, v)
+				}
+				out = append(out, '\n')
+			}
+		}
+		rows.Close()
+	}
+	return out
+}

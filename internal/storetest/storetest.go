@@ -15,6 +15,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/aftermath-sre/aftermath/examples"
@@ -54,12 +55,44 @@ func Selected(t testing.TB) Backend {
 // PostgreSQL, drops the database) when the test ends.
 func Open(t testing.TB, b Backend) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), DSN(t, b), store.Options{})
+	dsn := DSN(t, b)
+	s, err := store.Open(context.Background(), dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	opened.Store(s, dsn)
+	t.Cleanup(func() {
+		s.Close()
+		opened.Delete(s)
+	})
 	return s
+}
+
+// opened remembers the DSN of each store Open made, for Contents.
+var opened sync.Map
+
+// Contents returns every byte a store opened by Open holds: the SQLite
+// file and its WAL, or every value of every table of the PostgreSQL
+// database (bytes as they are, other values as text), for tests that
+// check that no secret is stored in clear.
+func Contents(t testing.TB, s *store.Store) []byte {
+	t.Helper()
+	dsn, ok := opened.Load(s)
+	if !ok {
+		t.Fatal("storetest.Contents: the store was not opened by storetest.Open")
+	}
+	if s.Engine() == "postgres" {
+		return postgresContents(t, dsn.(string))
+	}
+	var out []byte
+	for _, suffix := range []string{"", "-wal"} {
+		data, err := os.ReadFile(s.Path() + suffix)
+		if err != nil && suffix == "" {
+			t.Fatal(err)
+		}
+		out = append(out, data...)
+	}
+	return out
 }
 
 // DSN names a new, empty database of backend b for a test that opens it
