@@ -65,7 +65,7 @@ func postgresDatabase(t testing.TB) string {
 		t.Fatalf("create a test database: %v", err)
 	}
 	t.Cleanup(func() {
-		if _, err := admin.db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		if err := dropDatabase(ctx, admin.db, name); err != nil {
 			t.Errorf("drop the test database %s: %v", name, err)
 		}
 	})
@@ -242,4 +242,19 @@ func postgresContents(t testing.TB, dsn string) []byte {
 		rows.Close()
 	}
 	return out
+}
+
+// dropDatabase drops a test's database once its connections are closed.
+// A plain DROP makes autovacuum let go of it, which WITH (FORCE) may not
+// (the worker is not the test's role); FORCE ends what the test left open.
+func dropDatabase(ctx context.Context, db *sql.DB, name string) error {
+	var err error
+	for range 20 {
+		if _, err = db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err == nil {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, err = db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	return err
 }
