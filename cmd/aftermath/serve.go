@@ -71,6 +71,8 @@ signal during that time stops at once.`,
 	f.Duration("write-timeout", 2*time.Minute, "time to answer a request; an export of every incident takes a while")
 	f.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	f.Duration("shutdown-grace", defaultShutdownGrace, "how long requests in flight may take to finish after SIGTERM or SIGINT")
+	f.Int("db-writers", 0, "PostgreSQL: connections this instance may open for writes (0: 4); SQLite always has one writer")
+	f.Int("db-readers", 0, "connections this instance may open for reads (0: 8 on PostgreSQL, max(4, 2×CPUs) on SQLite)")
 	return cmd
 }
 
@@ -90,7 +92,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	defer stop()
 
 	dsn, _ := cmd.Flags().GetString("db")
-	st, err := store.Open(ctx, dsn, store.Options{})
+	st, err := store.Open(ctx, dsn, cfg.pools)
 	if err != nil {
 		return err
 	}
@@ -231,6 +233,7 @@ func shutdown(log *slog.Logger, srv *http.Server, st *store.Store, stopAccounts 
 
 // serveOptions are serve's flags, checked.
 type serveOptions struct {
+	pools                                        store.Options
 	addr                                         string
 	rateLimit                                    float64
 	rateBurst                                    int
@@ -269,7 +272,11 @@ func serveConfig(cmd *cobra.Command) (serveOptions, error) {
 	o.writeTimeout, _ = f.GetDuration("write-timeout")
 	o.idleTimeout, _ = f.GetDuration("idle-timeout")
 	o.shutdownGrace, _ = f.GetDuration("shutdown-grace")
+	o.pools.Writers, _ = f.GetInt("db-writers")
+	o.pools.Readers, _ = f.GetInt("db-readers")
 	switch {
+	case o.pools.Writers < 0 || o.pools.Readers < 0:
+		return o, errors.New("--db-writers and --db-readers must be 0 (the default) or more")
 	case o.rateLimit < 0:
 		return o, errors.New("--rate-limit must be 0 (no limit) or more")
 	case o.rateLimit > 0 && o.rateBurst < 1:
