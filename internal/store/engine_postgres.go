@@ -183,25 +183,22 @@ func (postgresEngine) search(query string) searchPlan { return postgresSearch(qu
 func (postgresEngine) probe(in string) string { return in }
 
 // lockIDs: an identity column's sequence hands out ids without looking at
-// the table, so an explicit id above it would be handed out again. When
-// maxID is at or above the sequence, the write blocks nextval on it
-// (ALTER SEQUENCE takes a lock that nextval waits for) until it commits,
-// and claimIDs then moves the sequence past the ids it wrote. The lock is
-// taken first in the transaction: taken after a row lock, it could wait
-// for a writer that waits for that row.
+// the table, so a write that brings ids of its own must keep the two from
+// meeting: an id it brings may have been handed to a write still in
+// flight (which the import cannot see yet), and an id above the sequence
+// would be handed out again later. So the write takes a lock that nextval
+// waits for (ALTER SEQUENCE's), which itself waits until every write that
+// took an id from the sequence has finished; then the write sees every
+// id in use, and claimIDs moves the sequence past the ids it wrote. The
+// lock is held until the write commits, so new incidents wait for an
+// import that keeps ids (a restore), not for any other. It is taken first
+// in the transaction: taken after a row lock, it could wait for a writer
+// that waits for that row.
 func (postgresEngine) lockIDs(tx *gorm.DB, table string, maxID int64) error {
 	if maxID <= 0 {
 		return nil
 	}
-	seq := table + "_id_seq"
-	var behind bool
-	if err := tx.Raw("SELECT NOT is_called OR last_value < ? FROM "+seq, maxID).Scan(&behind).Error; err != nil {
-		return err
-	}
-	if !behind {
-		return nil
-	}
-	return tx.Exec("ALTER SEQUENCE " + seq + " NO CYCLE").Error
+	return tx.Exec("ALTER SEQUENCE " + table + "_id_seq NO CYCLE").Error
 }
 
 // claimIDs moves the sequence to maxID when it is behind: safe only under
