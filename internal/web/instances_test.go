@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -137,27 +136,15 @@ func TestTwoInstancesOnOneDatabase(t *testing.T) {
 
 			// Failed logins count on both: five on each lock the account
 			// everywhere.
-			try := func(a *api, from string) int {
-				req, _ := http.NewRequest("POST", a.url+"/login", strings.NewReader(url.Values{"username": {"sam"}, "password": {"wrong password"}}.Encode()))
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Sec-Fetch-Site", "same-origin")
-				req.Header.Set("X-Forwarded-For", from)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				return resp.StatusCode
-			}
 			for i := range 5 {
 				for _, a := range []*api{one, two} {
-					if s := try(a, fmt.Sprintf("198.51.100.%d", i)); s != http.StatusUnauthorized {
+					if s, _ := a.loginFrom("sam", "wrong password", fmt.Sprintf("198.51.100.%d", i)); s != http.StatusUnauthorized {
 						t.Fatalf("failure %d on %s: %d", i, a.url, s)
 					}
 				}
 			}
 			for _, a := range []*api{one, two} {
-				if s := try(a, "203.0.113.1"); s != http.StatusTooManyRequests {
+				if s, _ := a.loginFrom("sam", "wrong password", "203.0.113.1"); s != http.StatusTooManyRequests {
 					t.Errorf("after ten failures across both, %s answers %d", a.url, s)
 				}
 			}
