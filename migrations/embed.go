@@ -17,6 +17,7 @@ var files embed.FS
 // they live with the schema's owner, internal/store (goMigrations):
 //
 //	00005  fold service keys (internal/store/migrate_service_keys.go)
+//	00007  fold the search index's text (internal/store/migrate_search_text.go)
 func SQLite() fs.FS { return folder("sqlite") }
 
 // Postgres returns the migrations for PostgreSQL, numbered as the SQLite

@@ -15,20 +15,27 @@ func exportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export [ID] [--out DIR]",
 		Short: "Write one post-mortem to stdout, or all of them into DIR",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Write one post-mortem to stdout, or every one into DIR, with what an empty
+database needs to show the same incidents: each post-mortem's comments
+(NAME.comments.yaml beside NAME.md), the service catalogue (catalog.yaml)
+and the vocabularies (vocabulary.yaml). Everything is read from one
+snapshot. "aftermath import DIR" restores it.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, _ := cmd.Flags().GetString("out")
 			if len(args) == 0 && out == "" {
 				return fmt.Errorf("give an incident ID, or --out DIR to export every incident")
 			}
 			dsn, _ := cmd.Flags().GetString("db")
-			st, err := store.Open(cmd.Context(), dsn, store.Options{})
+			st, err := store.Open(cmd.Context(), dsn, store.Options{MustExist: true})
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			if len(args) == 0 {
-				n, err := archive.ExportDir(cmd.Context(), st, incident.Filter{}, out)
+				bar := newProgress(cmd, "exporting", "post-mortems")
+				n, err := archive.ExportDir(cmd.Context(), st, incident.Filter{}, out, archive.ExportOptions{Progress: bar.set})
+				bar.finish()
 				if err != nil {
 					return err
 				}

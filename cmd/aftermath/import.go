@@ -35,7 +35,9 @@ if any file failed or conflicted.`,
 			}
 			defer st.Close()
 			start := time.Now()
-			sum, err := archive.ImportPaths(cmd.Context(), st, paths, archive.Options{})
+			bar := newProgress(cmd, "importing", "files")
+			sum, err := archive.ImportPaths(cmd.Context(), st, paths, archive.Options{Progress: bar.set})
+			bar.finish()
 			elapsed := time.Since(start)
 			stderr := cmd.ErrOrStderr()
 			for _, f := range sum.Skips {
@@ -47,6 +49,10 @@ if any file failed or conflicted.`,
 			fmt.Fprintf(cmd.OutOrStdout(), "%d files in %s (%.0f files/s): %d created, %d updated, %d unchanged, %d superseded, %d conflicts, %d failed, %d skipped\n",
 				sum.Files(), elapsed.Round(time.Millisecond), float64(sum.Files())/elapsed.Seconds(),
 				sum.Created, sum.Updated, sum.Unchanged, sum.Superseded, sum.Conflicts, sum.Failed, sum.Skipped)
+			if sum.Catalogs+sum.Vocabularies+sum.CommentFiles > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "beside them: %d catalogues, %d vocabularies, %d comment files (%d comments added)\n",
+					sum.Catalogs, sum.Vocabularies, sum.CommentFiles, sum.Comments)
+			}
 			if err != nil {
 				listCommitted(stderr, sum)
 				return fmt.Errorf("the import stopped: %w", err)
@@ -70,11 +76,15 @@ func describeFileError(f archive.FileResult) string {
 // listCommitted says, after an import stopped, exactly which files are in
 // the database: the batches that committed before the fault.
 func listCommitted(w io.Writer, sum archive.Summary) {
-	if len(sum.Committed) == 0 {
+	if len(sum.Committed)+len(sum.CommittedSideFiles) == 0 {
 		fmt.Fprintln(w, "Nothing was written.")
 		return
 	}
-	fmt.Fprintf(w, "These %d files were committed before the import stopped; nothing else was written:\n", len(sum.Committed))
+	fmt.Fprintf(w, "These %d files were committed before the import stopped (with the comments beside them); nothing else was written:\n",
+		len(sum.Committed)+len(sum.CommittedSideFiles))
+	for _, path := range sum.CommittedSideFiles {
+		fmt.Fprintf(w, "  %s\n", path)
+	}
 	for _, r := range sum.Committed {
 		fmt.Fprintf(w, "  %s: %s (incident %d)\n", r.Path, r.Outcome, r.ID)
 	}

@@ -45,6 +45,8 @@ func TestProcess(t *testing.T) {
 	t.Run("SIGTERMDrains", func(t *testing.T) { testGracefulShutdown(t, bin, syscall.SIGTERM) })
 	t.Run("SIGINTDrains", func(t *testing.T) { testGracefulShutdown(t, bin, syscall.SIGINT) })
 	t.Run("Limits", func(t *testing.T) { testLimits(t, bin) })
+	t.Run("DockerfileHealthcheck", func(t *testing.T) { testHealthcheck(t, bin) })
+	t.Run("ProgressOnATerminal", func(t *testing.T) { testProgressOnATerminal(t, bin) })
 }
 
 // testCrash files incidents from eight writers, takes a backup with the

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,14 +25,21 @@ func rootCommand() *cobra.Command {
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			// What the command writes, the audit log records as the CLI's.
 			cmd.SetContext(incident.WithActor(cmd.Context(), cliActor()))
-			return bindEnvironment(cmd.Flags())
+			if err := bindEnvironment(cmd.Flags()); err != nil {
+				return err
+			}
+			// Every command checks the log flags, so that a typo in one
+			// (AFTERMATH_LOG_LEVEL=warning) is found when it is made, not
+			// the day the server is started with it.
+			_, err := newLogger(cmd)
+			return err
 		},
 	}
 	root.PersistentFlags().String("db", "aftermath.db", "database: a file path, sqlite://PATH or postgres://…")
 	root.PersistentFlags().String("log-format", "json", "log format: json or text")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand(),
-		userCommand(), tokenCommand(), auditCommand(), copyCommand())
+		userCommand(), tokenCommand(), auditCommand(), healthcheckCommand(), copyCommand())
 	return root
 }
 
@@ -68,8 +76,8 @@ func newLogger(cmd *cobra.Command) (*slog.Logger, error) {
 	format, _ := cmd.Flags().GetString("log-format")
 	levelName, _ := cmd.Flags().GetString("log-level")
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(levelName)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+	if err := level.UnmarshalText([]byte(levelName)); err != nil || !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(levelName)) {
+		return nil, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", levelName)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch format {

@@ -60,6 +60,8 @@ func writeSynthetic(cmd *cobra.Command, st *store.Store, n int, randSeed uint64,
 		return 0, err
 	}
 	gen := seed.NewGenerator(randSeed, anchor)
+	bar := newProgress(cmd, "seeding", "incidents")
+	defer bar.finish()
 	written := 0
 	for written < n {
 		batch := gen.Batch(min(seedBatch, n-written))
@@ -67,6 +69,7 @@ func writeSynthetic(cmd *cobra.Command, st *store.Store, n int, randSeed uint64,
 			return written, err
 		}
 		written += len(batch)
+		bar.set(written, n)
 	}
 	return written, nil
 }

@@ -55,7 +55,7 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 	t.Helper()
 	ctx := context.Background()
 	first, second := filepath.Join(t.TempDir(), "first"), filepath.Join(t.TempDir(), "second")
-	n, err := archive.ExportDir(ctx, src, incident.Filter{}, first)
+	n, err := archive.ExportDir(ctx, src, incident.Filter{}, first, archive.ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 	if err != nil || sum.Failed != 0 || sum.Created != n {
 		t.Fatalf("import: %+v %v", sum, err)
 	}
-	if _, err := archive.ExportDir(ctx, dst, incident.Filter{}, second); err != nil {
+	if _, err := archive.ExportDir(ctx, dst, incident.Filter{}, second, archive.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	a, b := readDir(t, first), readDir(t, second)
@@ -85,6 +85,9 @@ func TestLinktreeRoundTrip(t *testing.T) {
 	}
 	files := roundTrip(t, src)
 	for name, data := range files {
+		if !strings.HasSuffix(name, ".md") {
+			continue
+		}
 		if !strings.HasPrefix(name, "2025-03-14-linktree-payment-processing-outage") {
 			t.Errorf("file name %s", name)
 		}
@@ -136,7 +139,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 		t.Fatalf("created %d of %d files", sum.Created, len(files))
 	}
 	exported := roundTrip(t, src)
-	if len(exported) != len(files) {
+	if len(exported) != len(files)+2 { // the catalogue and the vocabulary beside them
 		t.Fatalf("exported %d of %d", len(exported), len(files))
 	}
 	// A second import of the originals updates nothing.
@@ -152,7 +155,7 @@ func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 	if err := src.CreateIncident(context.Background(), storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := archive.ExportDir(context.Background(), src, incident.Filter{}, dir); err != nil {
+	if _, err := archive.ExportDir(context.Background(), src, incident.Filter{}, dir, archive.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	write := func(name, text string) {
@@ -193,7 +196,7 @@ func TestZipHoldsTheSameFilesAsTheFolder(t *testing.T) {
 	}
 	dir := t.TempDir()
 	filter := incident.Filter{Severity: incident.SEV3}
-	n, err := archive.ExportDir(context.Background(), src, filter, dir)
+	n, err := archive.ExportDir(context.Background(), src, filter, dir, archive.ExportOptions{})
 	if err != nil || n == 0 {
 		t.Fatalf("exported %d: %v", n, err)
 	}
@@ -225,7 +228,7 @@ func TestImportSameExportTwice(t *testing.T) {
 	}
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	for _, dir := range []string{a, b} {
-		if _, err := archive.ExportDir(ctx, src, incident.Filter{}, dir); err != nil {
+		if _, err := archive.ExportDir(ctx, src, incident.Filter{}, dir, archive.ExportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

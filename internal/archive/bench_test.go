@@ -88,7 +88,7 @@ func BenchmarkExportFolder(b *testing.B) {
 	var elapsed time.Duration
 	for b.Loop() {
 		start := time.Now()
-		n, err := archive.ExportDir(ctx, st, incident.Filter{}, filepath.Join(b.TempDir(), "out"))
+		n, err := archive.ExportDir(ctx, st, incident.Filter{}, filepath.Join(b.TempDir(), "out"), archive.ExportOptions{})
 		elapsed += time.Since(start)
 		if err != nil || n != benchFiles {
 			b.Fatalf("export: %d %v", n, err)

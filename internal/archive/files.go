@@ -3,10 +3,10 @@ package archive
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 )
 
@@ -94,7 +94,7 @@ func readUpTo(path string, limit int64) ([]byte, bool, error) {
 }
 
 func tooLarge() error {
-	return fmt.Errorf("the file is larger than %d bytes", postmortem.MaxFileSize)
+	return incident.Errorf(incident.ETOOLARGE, "the file is larger than %d bytes", postmortem.MaxFileSize)
 }
 
 // unwrapPathError drops the path from an *fs.PathError: the report names

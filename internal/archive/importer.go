@@ -3,6 +3,7 @@ package archive
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
+	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // importBatch is about how many files go in one transaction; a batch ends
@@ -23,7 +25,9 @@ const importBatch = 1000
 
 // Importer is what importing needs from storage.
 type Importer interface {
-	ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]incident.ImportOutcome, []error, error)
+	Import(ctx context.Context, b store.ImportBatch) (*store.ImportResult, error)
+	ImportCatalog(ctx context.Context, services []store.CatalogService) error
+	ImportCategories(ctx context.Context, categories []incident.Category) error
 }
 
 // Options tune an import.
@@ -44,14 +48,21 @@ type FileResult struct {
 
 // Summary counts the outcomes of an import.
 type Summary struct {
+	// Post-mortem files, by outcome; files that failed or were skipped,
+	// side files included.
 	Created, Updated, Unchanged, Superseded, Conflicts, Failed, Skipped int
+	// Catalogs, Vocabularies and CommentFiles count the side files read;
+	// Comments counts the comments added from them.
+	Catalogs, Vocabularies, CommentFiles, Comments int
 	// Failures are the files that failed or conflicted, and Skips those
 	// skipped, each sorted by path.
 	Failures, Skips []FileResult
-	// Committed are the files whose transaction committed, in the order
-	// they were written. When an import stops half-way, they are exactly
-	// what it wrote (created, updated) or found in place.
-	Committed []FileResult
+	// Committed are the post-mortem files whose transaction committed, in
+	// the order they were written (with the comments beside them), and
+	// CommittedSideFiles the catalogues and vocabularies. When an import
+	// stops half-way, they are exactly what it wrote or found in place.
+	Committed          []FileResult
+	CommittedSideFiles []string
 }
 
 // Files is the number of files the import looked at.
@@ -83,8 +94,11 @@ func (s *Summary) count(r FileResult) {
 }
 
 // ImportPaths imports the markdown post-mortems at paths: files, or folders
-// walked for *.md files. A file that cannot be read, parsed or validated,
-// or that conflicts with a newer stored version, is reported with its name
+// walked for *.md files, with what an export puts beside them (see
+// formats.go): the vocabularies first, then the service catalogue, then
+// the post-mortems, each with the comments in the NAME.comments.yaml file
+// beside its NAME.md. A file that cannot be read, parsed or validated, or
+// that conflicts with a newer stored version, is reported with its name
 // and the reason, and the others still import; what is not a regular file
 // (a named pipe, a device) is skipped with the reason.
 //
@@ -93,21 +107,25 @@ func (s *Summary) count(r FileResult) {
 // scan of a few lines), copies of one post-mortem are put in one batch,
 // and the store resolves them together (the newest version wins). Files
 // are read in identity order, so ids are appended at each table's end.
-// Parsing runs on every core while the batch before is written.
+// Parsing runs on every core while the batch before is written; a batch's
+// incidents and comments are one transaction.
 //
 // The error is for faults that stop the whole import (the database, a
 // cancelled context); Summary.Committed then lists what was written.
 func ImportPaths(ctx context.Context, st Importer, paths []string, opts Options) (Summary, error) {
 	var sum Summary
-	files, problems := collectFiles(paths)
-	for _, p := range problems {
+	found := collectFiles(paths)
+	for _, p := range found.problems {
 		sum.count(p)
 	}
-	queue, failed := planImport(files)
+	if err := importSideFiles(ctx, st, found, &sum); err != nil {
+		return finish(sum), err
+	}
+	queue, failed := planImport(found.postmortems, found.comments)
 	for _, f := range failed {
 		sum.count(f)
 	}
-	total := len(problems) + len(failed) + len(queue)
+	total := len(found.problems) + len(failed) + len(queue)
 	progress := func() {
 		if opts.Progress != nil {
 			opts.Progress(sum.Files(), total)
@@ -123,19 +141,27 @@ func ImportPaths(ctx context.Context, st Importer, paths []string, opts Options)
 		if len(files) == 0 {
 			return nil
 		}
-		incs := make([]*incident.Incident, len(files))
+		b := store.ImportBatch{Incidents: make([]*incident.Incident, len(files)), Comments: make([][]incident.Comment, len(files))}
 		for i, f := range files {
-			incs[i] = f.inc
+			b.Incidents[i], b.Comments[i] = f.inc, f.comments
 		}
-		outcomes, errs, err := st.ImportIncidents(ctx, incs)
+		r, err := st.Import(ctx, b)
 		if err != nil {
 			return err
 		}
 		for i, f := range files {
-			r := FileResult{Path: f.path, Outcome: outcomes[i], ID: incs[i].ID, Err: errs[i]}
-			sum.count(r)
-			sum.Committed = append(sum.Committed, r)
+			res := FileResult{Path: f.path, Outcome: r.Outcomes[i], ID: b.Incidents[i].ID, Err: r.Errors[i]}
+			sum.count(res)
+			sum.Committed = append(sum.Committed, res)
+			switch {
+			case f.commentsPath == "":
+			case r.CommentErrors[i] != nil:
+				sum.count(FileResult{Path: f.commentsPath, Err: r.CommentErrors[i]})
+			default:
+				sum.CommentFiles++
+			}
 		}
+		sum.Comments += r.CommentsAdded
 		progress()
 		return nil
 	}
@@ -147,13 +173,20 @@ func ImportPaths(ctx context.Context, st Importer, paths []string, opts Options)
 		switch {
 		case f.err != nil:
 			sum.count(FileResult{Path: f.path, Outcome: incident.ImportFailed, Err: f.err, Skipped: isNotRegular(f.err)})
-		case f.inc.ID != queue[k].id.ID || f.inc.ExternalID != queue[k].id.ExternalID:
-			// ReadIdentity promised an identity that Parse does not give
-			// (its tests say it cannot happen): import it after the rest,
-			// so that the result still does not depend on timing.
-			deferred = append(deferred, f)
+		case f.commentsErr != nil:
+			sum.count(FileResult{Path: f.commentsPath, Err: f.commentsErr})
+			f.commentsPath, f.comments = "", nil
+			fallthrough
 		default:
-			batch = append(batch, f)
+			if f.inc.ID != queue[k].id.ID || f.inc.ExternalID != queue[k].id.ExternalID {
+				// ReadIdentity promised an identity that Parse does not
+				// give (its tests say it cannot happen): import it after
+				// the rest, so that the result still does not depend on
+				// timing.
+				deferred = append(deferred, f)
+			} else {
+				batch = append(batch, f)
+			}
 		}
 		if queue[k].lastOfGroup && len(batch) >= importBatch {
 			if err := flush(batch); err != nil {
@@ -173,6 +206,64 @@ func ImportPaths(ctx context.Context, st Importer, paths []string, opts Options)
 	return finish(sum), nil
 }
 
+// importSideFiles imports the vocabularies, then the catalogues, found
+// among the paths. A file that cannot be read or is refused is reported
+// and the rest go on; a fault of the store stops the import.
+func importSideFiles(ctx context.Context, st Importer, found foundFiles, sum *Summary) error {
+	for _, path := range found.vocabularies {
+		var f vocabularyFile
+		if err := readYAMLFile(path, &f, vocabularyFormat, &f.Format); err != nil {
+			sum.count(FileResult{Path: path, Err: err, Skipped: isNotRegular(err)})
+			continue
+		}
+		if err := sideFileDone(st.ImportCategories(ctx, f.categories()), path, &sum.Vocabularies, sum); err != nil {
+			return err
+		}
+	}
+	for _, path := range found.catalogs {
+		var f catalogFile
+		if err := readYAMLFile(path, &f, catalogFormat, &f.Format); err != nil {
+			sum.count(FileResult{Path: path, Err: err, Skipped: isNotRegular(err)})
+			continue
+		}
+		if err := sideFileDone(st.ImportCatalog(ctx, f.services()), path, &sum.Catalogs, sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sideFileDone counts a side file the store took, or reports one it
+// refused; it returns the store's own faults, which stop the import.
+func sideFileDone(err error, path string, done *int, sum *Summary) error {
+	switch {
+	case err == nil:
+		*done++
+		sum.CommittedSideFiles = append(sum.CommittedSideFiles, path)
+	case incident.ErrorCode(err) == incident.EINTERNAL:
+		return err
+	default:
+		sum.count(FileResult{Path: path, Err: err})
+	}
+	return nil
+}
+
+// readYAMLFile reads one of the archive's YAML files and checks that it
+// says it is in the format wanted.
+func readYAMLFile(path string, v any, format string, got *string) error {
+	data, err := readFile(path)
+	if err != nil {
+		return err
+	}
+	if err := postmortem.UnmarshalYAMLFile(data, v); err != nil {
+		return err
+	}
+	if *got != format {
+		return incident.Errorf(incident.EMALFORMED, "format: must be %s, the format this version of Aftermath reads; the file says %q", format, *got)
+	}
+	return nil
+}
+
 func finish(sum Summary) Summary {
 	byPath := func(a, b FileResult) int { return strings.Compare(a.Path, b.Path) }
 	slices.SortFunc(sum.Failures, byPath)
@@ -183,6 +274,7 @@ func finish(sum Summary) Summary {
 // queuedFile is a file in import order.
 type queuedFile struct {
 	path        string
+	comments    string // the comments file beside it, if there is one
 	id          postmortem.Identity
 	parsed      *parsedFile // when reading the identity took a parse
 	lastOfGroup bool        // the next file is not a copy of this one
@@ -192,6 +284,10 @@ type parsedFile struct {
 	path string
 	inc  *incident.Incident
 	err  error
+	// The comments beside the file, if there is such a file.
+	commentsPath string
+	comments     []incident.Comment
+	commentsErr  error
 }
 
 // planImport reads every file's identity (on every core) and orders the
@@ -199,11 +295,14 @@ type parsedFile struct {
 // external id, directly or through another copy) side by side, post-mortems
 // by id, then by external id, then the files with neither, each by path.
 // Files that cannot be read come back as failures.
-func planImport(files []string) ([]queuedFile, []FileResult) {
+func planImport(files []string, comments map[string]bool) ([]queuedFile, []FileResult) {
 	queued := make([]queuedFile, len(files))
 	errs := make([]error, len(files))
 	forEach(len(files), func(i int) {
 		queued[i].path = files[i]
+		if c := commentsFileOf(files[i]); comments[c] {
+			queued[i].comments = c
+		}
 		data, whole, err := readHead(files[i])
 		if err != nil {
 			errs[i] = err
@@ -376,15 +475,25 @@ func parseInOrder(ctx context.Context, queue []queuedFile) <-chan parsedFile {
 }
 
 func parseQueued(q queuedFile) parsedFile {
+	var f parsedFile
 	if q.parsed != nil {
-		return *q.parsed
+		f = *q.parsed
+	} else {
+		data, err := readFile(q.path)
+		if err != nil {
+			return parsedFile{path: q.path, err: err}
+		}
+		inc, err := postmortem.Parse(data)
+		f = parsedFile{path: q.path, inc: inc, err: err}
 	}
-	data, err := readFile(q.path)
-	if err != nil {
-		return parsedFile{path: q.path, err: err}
+	if f.err == nil && q.comments != "" {
+		f.commentsPath = q.comments
+		var c commentsFile
+		if f.commentsErr = readYAMLFile(q.comments, &c, commentsFormat, &c.Format); f.commentsErr == nil {
+			f.comments = c.comments()
+		}
 	}
-	inc, err := postmortem.Parse(data)
-	return parsedFile{path: q.path, inc: inc, err: err}
+	return f
 }
 
 // forEach calls fn(0) … fn(n-1) on every core and waits for all.
@@ -410,40 +519,85 @@ func isNotRegular(err error) bool {
 	return ok
 }
 
-// collectFiles expands folders into their *.md files and reports the paths
-// that cannot be read, and those that are not regular files (skipped).
-func collectFiles(paths []string) ([]string, []FileResult) {
-	var files []string
-	var problems []FileResult
+// foundFiles are the files an import reads, by kind, and the paths that
+// cannot be read or are skipped.
+type foundFiles struct {
+	postmortems, catalogs, vocabularies []string
+	comments                            map[string]bool // beside a post-mortem
+	problems                            []FileResult
+}
+
+// collectFiles expands folders into the files an import reads: *.md
+// post-mortems, and the catalog.yaml and vocabulary.yaml files of an
+// export. Comment files are read with their post-mortem; one with no
+// post-mortem beside it is reported as skipped.
+func collectFiles(paths []string) foundFiles {
+	found := foundFiles{comments: map[string]bool{}}
+	var comments []string
+	add := func(path string) {
+		switch base := filepath.Base(path); {
+		case base == CatalogFile:
+			found.catalogs = append(found.catalogs, path)
+		case base == VocabularyFile:
+			found.vocabularies = append(found.vocabularies, path)
+		case strings.HasSuffix(base, commentsSuffix):
+			comments = append(comments, path)
+		case strings.EqualFold(filepath.Ext(base), ".md"):
+			found.postmortems = append(found.postmortems, path)
+		}
+	}
 	for _, root := range paths {
 		info, err := os.Stat(root)
 		switch {
 		case err != nil:
-			problems = append(problems, FileResult{Path: root, Err: unwrapPathError(err)})
+			found.problems = append(found.problems, FileResult{Path: root, Err: unwrapPathError(err)})
 			continue
 		case info.Mode().IsRegular():
-			files = append(files, root)
+			found.postmortems = append(found.postmortems, root) // named, so read as a post-mortem
+			if _, err := os.Lstat(commentsFileOf(root)); err == nil {
+				found.comments[commentsFileOf(root)] = true
+			}
 			continue
 		case !info.IsDir():
-			problems = append(problems, FileResult{Path: root, Err: errNotRegular{info.Mode()}, Skipped: true})
+			found.problems = append(found.problems, FileResult{Path: root, Err: errNotRegular{info.Mode()}, Skipped: true})
 			continue
 		}
 		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			switch {
 			case err != nil:
-				problems = append(problems, FileResult{Path: path, Err: unwrapPathError(err)})
-			case d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".md"):
+				found.problems = append(found.problems, FileResult{Path: path, Err: unwrapPathError(err)})
+			case d.IsDir():
 			case d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0:
 				// A link is followed when read, and its target checked.
-				files = append(files, path)
-			default:
-				problems = append(problems, FileResult{Path: path, Err: errNotRegular{d.Type()}, Skipped: true})
+				add(path)
+			case isImported(path):
+				found.problems = append(found.problems, FileResult{Path: path, Err: errNotRegular{d.Type()}, Skipped: true})
 			}
 			return nil
 		})
 		if err != nil {
-			problems = append(problems, FileResult{Path: root, Err: err})
+			found.problems = append(found.problems, FileResult{Path: root, Err: err})
 		}
 	}
-	return files, problems
+	postmortems := make(map[string]bool, len(found.postmortems))
+	for _, p := range found.postmortems {
+		postmortems[strings.TrimSuffix(p, filepath.Ext(p))] = true
+	}
+	for _, c := range comments {
+		md := strings.TrimSuffix(c, commentsSuffix) + ".md"
+		if postmortems[strings.TrimSuffix(c, commentsSuffix)] {
+			found.comments[c] = true
+		} else {
+			found.problems = append(found.problems, FileResult{Path: c, Skipped: true,
+				Err: fmt.Errorf("no post-mortem %s beside it; skipped", filepath.Base(md))})
+		}
+	}
+	return found
+}
+
+// isImported reports whether a folder walk would read path.
+func isImported(path string) bool {
+	base := filepath.Base(path)
+	return base == CatalogFile || base == VocabularyFile || strings.HasSuffix(base, commentsSuffix) ||
+		strings.EqualFold(filepath.Ext(base), ".md")
 }

@@ -19,6 +19,18 @@ import (
 
 // textProblem returns what is wrong with s, or "".
 func textProblem(s string, name bool) string {
+	// ASCII is checked byte by byte, the rest rune by rune: nearly all
+	// text is ASCII, and this runs over every character of every import.
+	i := 0
+	for ; i < len(s) && s[i] < utf8.RuneSelf; i++ {
+		switch b := s[i]; {
+		case b == 0:
+			return "must not contain NUL characters"
+		case (b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f:
+			return "must not contain control characters other than tabs and line breaks"
+		}
+	}
+	s = s[i:]
 	if !utf8.ValidString(s) {
 		return "must be valid UTF-8"
 	}

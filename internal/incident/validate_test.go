@@ -255,6 +255,7 @@ func TestStampDoneItems(t *testing.T) {
 	now := time.Date(2025, 4, 1, 12, 0, 0, 0, time.UTC)
 	earlier := now.Add(-time.Hour)
 	inc.ActionItems[0].DoneAt = &earlier
+	inc.ActionItems[1].DoneAt = nil      // done, with no time yet: stamped
 	inc.ActionItems[2].DoneAt = &earlier // not done: must be cleared
 	inc.StampDoneItems(now)
 	if !inc.ActionItems[0].DoneAt.Equal(earlier) {

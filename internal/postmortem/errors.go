@@ -39,7 +39,11 @@ var typeErrorLine = regexp.MustCompile(`^line \d+`)
 // frontMatterError turns any error met while reading the front matter into
 // a user-facing *incident.Error such as
 // `front matter: line 3: mapping values are not allowed in this context`.
-func frontMatterError(err error) error {
+func frontMatterError(err error) error { return yamlError("front matter: ", err) }
+
+// yamlError words an error met reading YAML, after prefix (which says
+// where: "front matter: ", or nothing for a whole YAML file).
+func yamlError(prefix string, err error) error {
 	var known *incident.Error
 	if errors.As(err, &known) {
 		return known
@@ -53,7 +57,7 @@ func frontMatterError(err error) error {
 		if m := typeErrorLine.FindString(typeErr.Errors[0]); m != "" {
 			line = m + ":"
 		}
-		return malformed("front matter: %s has the wrong type", line)
+		return malformed("%s%s has the wrong type", prefix, line)
 	}
-	return malformed("front matter: %s", yamlMessagePrefix.ReplaceAllString(err.Error(), ""))
+	return malformed("%s%s", prefix, yamlMessagePrefix.ReplaceAllString(err.Error(), ""))
 }

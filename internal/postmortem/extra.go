@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -34,13 +35,34 @@ const maxExtraDepth = 64
 // written there (the description lives in the body; service_key is derived).
 var reservedKeys = append(yamlFieldNames(reflect.TypeFor[document]()), "description", "service_key")
 
-func yamlFieldNames(t reflect.Type) []string {
-	var names []string
-	for i := range t.NumField() {
-		names = append(names, t.Field(i).Tag.Get("yaml"))
-	}
-	return names
+func yamlFieldNames(t reflect.Type) []string { return yamlFieldsOf(t).names }
+
+// yamlFields are a struct's fields as the YAML of a file names them.
+type yamlFields struct {
+	names []string                // in field order
+	types map[string]reflect.Type // by name
+	index map[string]int          // by name
 }
+
+// yamlFieldsOf reads a struct's yaml tags once per type: the reader looks
+// fields up for every key of every mapping, which by reflection each time
+// cost a tenth of an import.
+func yamlFieldsOf(t reflect.Type) *yamlFields {
+	if f, ok := fieldsByType.Load(t); ok {
+		return f.(*yamlFields)
+	}
+	f := &yamlFields{types: map[string]reflect.Type{}, index: map[string]int{}}
+	for i := range t.NumField() {
+		name := t.Field(i).Tag.Get("yaml")
+		f.names = append(f.names, name)
+		f.types[name] = t.Field(i).Type
+		f.index[name] = i
+	}
+	fieldsByType.Store(t, f)
+	return f
+}
+
+var fieldsByType sync.Map // reflect.Type → *yamlFields
 
 // ValidateExtra reports whether extra can be written to a post-mortem file:
 // no key may be one of the incident's own field names, and every value must

@@ -129,13 +129,7 @@ func parseICCO(root *yaml.Node, body string) (*incident.Incident, error) {
 
 // iccoFieldType returns the Go type of the icco field written as name.
 func iccoFieldType(name string) reflect.Type {
-	t := reflect.TypeFor[iccoDocument]()
-	for i := range t.NumField() {
-		if t.Field(i).Tag.Get("yaml") == name {
-			return t.Field(i).Type
-		}
-	}
-	return nil
+	return yamlFieldsOf(reflect.TypeFor[iccoDocument]()).types[name]
 }
 
 // iccoTitle is the file's title; without one, its summary shortened to a

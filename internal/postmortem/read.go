@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -246,13 +248,7 @@ func trimBlankLines(text string) string {
 
 // fieldType returns the Go type of the document field written as name.
 func fieldType(name string) reflect.Type {
-	t := reflect.TypeFor[document]()
-	for i := range t.NumField() {
-		if t.Field(i).Tag.Get("yaml") == name {
-			return t.Field(i).Type
-		}
-	}
-	return nil
+	return yamlFieldsOf(reflect.TypeFor[document]()).types[name]
 }
 
 // checkShape checks a front-matter value against the Go type it is about
@@ -270,7 +266,7 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) error {
 		return nil
 	}
 	switch {
-	case t == reflect.TypeFor[timestamp]():
+	case t == reflect.TypeFor[timestamp]() || t == reflect.TypeFor[time.Time]():
 		if n.Kind != yaml.ScalarNode {
 			return lineErrorf(n, "%s: must be an RFC 3339 time such as 2025-03-14T15:02:00Z", path)
 		}
@@ -291,19 +287,23 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) error {
 		}
 	case t.Kind() == reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			return lineErrorf(n, "%s: must be a mapping of %s", path, strings.Join(yamlFieldNames(t), ", "))
+			return lineErrorf(n, "%s: must be a mapping of %s", cmp.Or(path, "the document"), strings.Join(yamlFieldNames(t), ", "))
 		}
-		allowed := yamlFieldNames(t)
+		fields := yamlFieldsOf(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			name, err := mappingKey(n.Content[i])
 			if err != nil {
 				return err
 			}
-			field := slices.Index(allowed, name)
-			if field < 0 {
-				return lineErrorf(n.Content[i], "%s: unknown key %q; expected one of %s", path, name, strings.Join(allowed, ", "))
+			field, known := fields.index[name]
+			if !known {
+				return lineErrorf(n.Content[i], "%s: unknown key %q; expected one of %s", cmp.Or(path, "the document"), name, strings.Join(fields.names, ", "))
 			}
-			if err := checkShape(n.Content[i+1], t.Field(field).Type, path+"."+name); err != nil {
+			child := name
+			if path != "" {
+				child = path + "." + name
+			}
+			if err := checkShape(n.Content[i+1], t.Field(field).Type, child); err != nil {
 				return err
 			}
 		}

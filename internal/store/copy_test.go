@@ -193,7 +193,7 @@ func sameContent(t *testing.T, source, copy *store.Store) {
 func exportAll(t *testing.T, st *store.Store) map[string][]byte {
 	t.Helper()
 	dir := t.TempDir()
-	if _, err := archive.ExportDir(context.Background(), st, incident.Filter{}, dir); err != nil {
+	if _, err := archive.ExportDir(context.Background(), st, incident.Filter{}, dir, archive.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][]byte{}

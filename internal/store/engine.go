@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/search"
 )
 
 // engine is what the store does differently on each database it runs on:
@@ -28,7 +29,7 @@ type engine interface {
 	index(tx *gorm.DB, incs []*incident.Incident) error
 	unindex(tx *gorm.DB, ids []int64) error
 	// search is the condition a full-text query puts on incidents.
-	search(query string) searchPlan
+	search(q search.Query) searchPlan
 
 	// probe writes a condition "incidents.id IN (set)" so that the set is
 	// tested row by row as a page walks the sort order, rather than read

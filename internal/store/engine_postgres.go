@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/search"
 	"github.com/aftermath-sre/aftermath/migrations"
 )
 
@@ -177,7 +178,7 @@ func (postgresEngine) unindex(tx *gorm.DB, ids []int64) error {
 	return tx.Exec("DELETE FROM incident_search WHERE incident_id IN ?", ids).Error
 }
 
-func (postgresEngine) search(query string) searchPlan { return postgresSearch(query) }
+func (postgresEngine) search(q search.Query) searchPlan { return postgresSearch(q) }
 
 // probe: PostgreSQL's planner weighs the two plans by its statistics.
 func (postgresEngine) probe(in string) string { return in }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/search"
 	"github.com/aftermath-sre/aftermath/migrations"
 )
 
@@ -43,6 +45,11 @@ func sqliteMigrations() goMigrationSource {
 }
 
 func openSQLiteStore(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.MustExist {
+		if _, err := os.Stat(path); err != nil {
+			return nil, incident.Errorf(incident.ENOTFOUND, "There is no database at %s.", path)
+		}
+	}
 	writer, err := openSQLite(writerDriver, path, writerPragmas, 1)
 	if err != nil {
 		return nil, err
@@ -93,12 +100,15 @@ func (sqliteEngine) unindex(tx *gorm.DB, ids []int64) error {
 	return tx.Exec("DELETE FROM incidents_fts WHERE docid IN ?", ids).Error
 }
 
-func (sqliteEngine) search(query string) searchPlan {
-	match := matchQuery(query)
-	if match == "" {
-		return searchPlan{nothing: true}
+func (sqliteEngine) search(q search.Query) searchPlan {
+	match, exclude := ftsQuery(q)
+	switch {
+	case q.Empty():
+		return searchPlan{nothing: true} // no words: nothing can match
+	case match != "":
+		return searchPlan{match: &condition{ftsMatch, []any{match}}}
 	}
-	return searchPlan{match: &condition{"SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?", []any{match}}}
+	return searchPlan{exclude: &condition{ftsMatch, []any{exclude}}}
 }
 
 // probe: unary "+" keeps SQLite from driving the query by the id set.

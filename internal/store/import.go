@@ -38,23 +38,62 @@ import (
 // newest version but differ are a conflict, and none of them is written:
 // which of them is newer cannot be told.
 func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]incident.ImportOutcome, []error, error) {
-	outcomes := make([]incident.ImportOutcome, len(incs))
-	errs := make([]error, len(incs))
-	vocab, err := s.Vocabulary(ctx)
+	r, err := s.Import(ctx, ImportBatch{Incidents: incs})
 	if err != nil {
 		return nil, nil, err
+	}
+	return r.Outcomes, r.Errors, nil
+}
+
+// ImportBatch is what one import transaction writes: incidents, as
+// ImportIncidents takes them, and the discussion of each.
+type ImportBatch struct {
+	Incidents []*incident.Incident
+	// Comments, when not nil, holds each incident's comments (by index).
+	// They are merged into the discussion of the incident the file became
+	// (created, updated, unchanged or superseded by a copy), in the same
+	// transaction: a comment already there (same time, author and text) is
+	// not added twice; one whose id is free keeps it.
+	Comments [][]incident.Comment
+}
+
+// ImportResult says what an import transaction did, per incident.
+type ImportResult struct {
+	Outcomes []incident.ImportOutcome
+	Errors   []error
+	// CommentErrors says why an incident's comments were not merged; its
+	// incident is imported all the same.
+	CommentErrors []error
+	CommentsAdded int
+}
+
+// Import writes one batch in one transaction, as ImportIncidents says; the
+// result is returned only once the transaction has committed.
+func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error) {
+	incs := b.Incidents
+	r := &ImportResult{Outcomes: make([]incident.ImportOutcome, len(incs)), Errors: make([]error, len(incs)), CommentErrors: make([]error, len(incs))}
+	vocab, err := s.Vocabulary(ctx)
+	if err != nil {
+		return nil, err
 	}
 	for i, inc := range incs {
 		inc.Normalize()
 		inc.ApplyDefaults()
-		errs[i] = inc.ValidateImported(vocab)
+		r.Errors[i] = inc.ValidateImported(vocab)
+		if i < len(b.Comments) {
+			r.CommentErrors[i] = validateImportedComments(b.Comments[i])
+		}
 	}
 	err = s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.now.Truncate(time.Second)
-		if err := wtx.engine.lockIDs(tx, "incidents", highestID(incs, errs)); err != nil {
+		// Ids the batch brings are settled against every id in use.
+		if err := wtx.engine.lockIDs(tx, "incidents", highestID(incs, r.Errors)); err != nil {
 			return err
 		}
-		plan, err := planImport(tx, incs, errs, outcomes)
+		if err := wtx.engine.lockIDs(tx, "comments", highestCommentID(b)); err != nil {
+			return err
+		}
+		plan, err := planImport(tx, incs, r.Errors, r.Outcomes)
 		if err != nil {
 			return err
 		}
@@ -66,12 +105,15 @@ func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) 
 			return err
 		}
 		plan.shareIDs()
+		if r.CommentsAdded, err = mergeImportedComments(wtx, b, r); err != nil {
+			return err
+		}
 		return plan.record(wtx)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return outcomes, errs, nil
+	return r, nil
 }
 
 // highestID is the highest id the valid incidents bring, 0 for none.
@@ -80,6 +122,18 @@ func highestID(incs []*incident.Incident, errs []error) int64 {
 	for i, inc := range incs {
 		if errs[i] == nil {
 			highest = max(highest, inc.ID)
+		}
+	}
+	return highest
+}
+
+// highestCommentID is the highest id the batch's comments bring, 0 for
+// none.
+func highestCommentID(b ImportBatch) int64 {
+	var highest int64
+	for _, comments := range b.Comments {
+		for _, c := range comments {
+			highest = max(highest, c.ID)
 		}
 	}
 	return highest

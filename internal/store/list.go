@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/search"
 )
 
 // ListIncidents returns one page of the incidents matching f, and how many
@@ -70,14 +71,14 @@ func listIncidents(db *gorm.DB, eng engine, f incident.Filter, limit int) (*inci
 // order and probes the matching ids, rather than looking each match up.
 const probeAbove = 1000
 
-// filterPlan is a incident.Filter as SQL conditions on incidents.
+// filterPlan is an incident.Filter as SQL conditions on incidents.
 type filterPlan struct {
 	engine  engine
 	columns []condition // on the incidents table's own columns
 	// idSets are queries yielding the ids of matching incidents from
-	// another table (tags, outage types, full text), each id once.
-	idSets []condition
+	// another table (tags, outage types, full text), each id once;
 	// excluded yield ids that must not match (a search of only -words).
+	idSets   []condition
 	excluded []condition
 	nothing  bool // no incident can match: a search with no words
 	// byService: the conditions name one service, whose incidents an
@@ -121,13 +122,13 @@ func planFilter(eng engine, f incident.Filter) filterPlan {
 		idSet("SELECT incident_id FROM incident_tags WHERE tag = ?", f.Tag)
 	}
 	if strings.TrimSpace(f.Query) != "" {
-		search := eng.search(f.Query)
-		p.nothing = search.nothing
-		if search.match != nil {
-			p.idSets = append(p.idSets, *search.match)
+		plan := eng.search(search.Parse(f.Query))
+		p.nothing = plan.nothing
+		if plan.match != nil {
+			p.idSets = append(p.idSets, *plan.match)
 		}
-		if search.exclude != nil {
-			p.excluded = append(p.excluded, *search.exclude)
+		if plan.exclude != nil {
+			p.excluded = append(p.excluded, *plan.exclude)
 		}
 	}
 	return p

@@ -17,6 +17,7 @@ import (
 func goMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goose.NewGoMigration(5, &goose.GoFunc{RunTx: foldServiceKeys}, &goose.GoFunc{RunTx: keepServiceKeys}),
+		goose.NewGoMigration(7, &goose.GoFunc{RunTx: foldSearchText}, &goose.GoFunc{RunTx: unfoldSearchText}),
 	}
 }
 

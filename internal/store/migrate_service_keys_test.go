@@ -10,16 +10,18 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
 
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
 	"github.com/aftermath-sre/aftermath/migrations"
 )
 
-// TestMigrationFoldsServiceKeys builds a database as version 3 left it,
-// with services whose old keys differ only by Unicode form, case and
-// accents, and checks that migrating merges them into one service each,
-// keeping the first spelling, every incident, the dependencies both ways
-// and the industries.
-func TestMigrationFoldsServiceKeys(t *testing.T) {
+// TestMigrationsFoldServiceKeysAndSearchText builds a database as version
+// 3 left it, with services whose old keys differ only by Unicode form,
+// case and accents, and search entries as typed, and checks that
+// migrating merges the services into one each, keeping the first spelling,
+// every incident, the dependencies both ways and the industries, and that
+// folded searches find the old entries.
+func TestMigrationsFoldServiceKeysAndSearchText(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v3.db")
 	db, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
@@ -44,7 +46,12 @@ func TestMigrationFoldsServiceKeys(t *testing.T) {
 			(3, 'c', 'café', 'resolved', 'draft', 3, 'unknown', 3, 3),
 			(4, 'd', 'cafe', 'resolved', 'draft', 4, 'unknown', 4, 4),
 			(5, 'e', 'other', 'resolved', 'draft', 5, 'unknown', 5, 5)`,
-		`INSERT INTO incident_texts (incident_id) VALUES (1), (2), (3), (4), (5)`,
+		`INSERT INTO incident_texts (incident_id, description) VALUES (1, ''), (2, 'Routing in Straße broke'), (3, ''), (4, ''), (5, '')`,
+		// The search index as it was written: the text as typed.
+		`INSERT INTO incidents_fts (docid, title, summary, description, causes, factors, gaps) VALUES
+			(1, 'a', '', '', '', '', ''), (2, 'ｐａｙｍｅｎｔｓ down', '', 'Routing in Straße broke', '', '', ''),
+			(3, 'c', '', '', '', '', ''), (4, 'd', '', '', '', '', ''), (5, 'e', '', '', '', '', '')`,
+		`UPDATE incidents SET title = 'ｐａｙｍｅｎｔｓ down' WHERE id = 2`,
 		`INSERT INTO service_dependencies (service_key, depends_on_key) VALUES
 			('ｐａｙｍｅｎｔｓ', 'café'), ('payments', 'other'), ('other', 'cafe'),
 			('cafe', 'payments'), ('ｐａｙｍｅｎｔｓ', 'payments')`,
@@ -97,6 +104,13 @@ func TestMigrationFoldsServiceKeys(t *testing.T) {
 	for _, name := range []string{"ｐａｙｍｅｎｔｓ", "PAYMENTS", "payments", "Cafe\u0301", "café", "CAFÉ"} {
 		if _, err := s.GetService(ctx, name); err != nil {
 			t.Errorf("%q: %v", name, err)
+		}
+	}
+	// Migration 5: the index holds folded text, as queries are folded.
+	for q, want := range map[string]int64{"payments": 1, "PAYMENTS down": 1, "strasse": 1, "straße": 1, "a": 1} {
+		page, err := s.ListIncidents(ctx, incident.Filter{Query: q})
+		if err != nil || page.Total != want {
+			t.Errorf("search %q after the migration: %d found, %v", q, page.Total, err)
 		}
 	}
 	if err := store.IntegrityCheck(ctx, path); err != nil {

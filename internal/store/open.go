@@ -35,6 +35,10 @@ type Options struct {
 	// Writers is the size of the writer pool on PostgreSQL; 0 means 4.
 	// SQLite has one writer whatever this says.
 	Writers int
+	// MustExist refuses a SQLite file that does not exist (ENOTFOUND)
+	// instead of creating an empty one: for commands that only read. (A
+	// PostgreSQL database that does not exist fails to connect anyway.)
+	MustExist bool
 }
 
 // Open opens (creating if needed) the database named by dsn and applies any

@@ -3,15 +3,15 @@ package store
 import (
 	"slices"
 	"strings"
-	"unicode"
 
 	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/search"
 )
 
 // Full-text search on PostgreSQL. The words of an incident are split and
-// folded here, in Go, by the same rule on both sides (searchWords), not by
+// folded here, in Go, by the rule queries are read with (search.Words), not by
 // a text-search configuration: PostgreSQL's parser splits "api.example.com"
 // and "v1.2" in ways SQLite's tokenizer does not, and unaccent may not be
 // installed. incident_search holds, per incident, the distinct words as a
@@ -60,7 +60,7 @@ func searchEntry(inc *incident.Incident) (document, words string) {
 	distinct := map[string]bool{}
 	for _, field := range searchedFields(inc) {
 		w.WriteString("| ")
-		for _, word := range searchWords(field) {
+		for _, word := range search.Words(field) {
 			w.WriteString(word)
 			w.WriteByte(' ')
 			if len(word) <= maxLexeme {
@@ -81,14 +81,6 @@ func searchEntry(inc *incident.Incident) (document, words string) {
 // letters and digits only; quotes and backslashes are escaped all the same.
 func tsLexeme(word string) string {
 	return "'" + strings.NewReplacer(`'`, `''`, `\`, `\\`).Replace(word) + "'"
-}
-
-// searchWords splits text into the words search compares: runs of
-// letters, digits and private-use characters of its folded form.
-func searchWords(text string) []string {
-	return strings.FieldsFunc(incident.Fold(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Co, r)
-	})
 }
 
 // pgTerm is one searched term: a word, or a phrase of words in a row; the
@@ -128,47 +120,102 @@ func (t pgTerm) pattern() string {
 	return p
 }
 
-// postgresSearch is what people type as a condition on incidents: every
-// word must appear, the last may be the start of one ("connect" finds
-// "connection"), as SQLite's matchQuery reads it.
-func postgresSearch(typed string) searchPlan {
-	words := searchWords(typed)
-	if len(words) == 0 {
-		return searchPlan{nothing: true}
+// condition is SQL on incident_search (alias s) that holds exactly for
+// the incidents holding the term: the tsquery alone when it decides, else
+// the substring (with the tsquery, when there is one, for the GIN index).
+func (t pgTerm) condition() condition {
+	query, exact := t.tsquery()
+	switch {
+	case exact:
+		return condition{"s.document @@ CAST(? AS tsquery)", []any{query}}
+	case query == "":
+		return condition{"strpos(s.words, ?) > 0", []any{t.pattern()}}
 	}
-	if len(words) > 16 {
-		words = words[:16]
-	}
-	terms := make([]pgTerm, len(words))
-	for i, w := range words {
-		terms[i] = pgTerm{words: []string{w}, prefix: i == len(words)-1}
-	}
-	return searchPlan{match: allTerms(terms)}
+	return condition{"(s.document @@ CAST(? AS tsquery) AND strpos(s.words, ?) > 0)", []any{query, t.pattern()}}
 }
 
-// allTerms lists the incidents holding every one of terms: one tsquery of
-// them all for the GIN index, and a substring test for each term the
-// tsquery does not decide alone.
-func allTerms(terms []pgTerm) *condition {
-	var queries, where []string
+func termOf(t search.Term) pgTerm { return pgTerm{words: t.Words, prefix: t.Prefix} }
+
+// postgresSearch renders a parsed search (package search) as conditions on
+// incidents, matching what SQLite's FTS4 rendering matches: every clause
+// must hold (any of its terms), and no excluded term; a search of only
+// exclusions lists what to leave out.
+func postgresSearch(q search.Query) searchPlan {
+	switch {
+	case q.Empty():
+		return searchPlan{nothing: true}
+	case len(q.All) == 0:
+		return searchPlan{exclude: anyTerm(q.None)}
+	}
+	return searchPlan{match: allClauses(q)}
+}
+
+// allClauses lists the incidents matching q: one tsquery of everything a
+// tsquery can say, for the GIN index (each clause as its alternatives
+// joined by |, each excluded word as !word), and beside it the exact test
+// of each clause or exclusion the tsquery does not decide alone (phrases,
+// words too long for a lexeme).
+func allClauses(q search.Query) *condition {
+	var index []string
+	var where []condition
+	for _, clause := range q.All {
+		alternatives := make([]string, 0, len(clause))
+		decided := true
+		for _, t := range clause {
+			query, exact := termOf(t).tsquery()
+			decided = decided && exact
+			if query == "" {
+				alternatives = nil
+				break
+			}
+			alternatives = append(alternatives, "("+query+")")
+		}
+		if alternatives != nil {
+			index = append(index, "("+strings.Join(alternatives, " | ")+")")
+		}
+		if !decided || alternatives == nil {
+			where = append(where, anyOf(clause))
+		}
+	}
+	for _, t := range q.None {
+		if query, exact := termOf(t).tsquery(); exact {
+			index = append(index, "!"+query)
+		} else {
+			c := termOf(t).condition()
+			where = append(where, condition{"NOT " + c.sql, c.args})
+		}
+	}
+	if len(index) > 0 {
+		where = append([]condition{{"s.document @@ CAST(? AS tsquery)", []any{strings.Join(index, " & ")}}}, where...)
+	}
+	return selectWhere(where)
+}
+
+// anyTerm lists the incidents holding any of terms.
+func anyTerm(terms []search.Term) *condition {
+	return selectWhere([]condition{anyOf(search.Clause(terms))})
+}
+
+// anyOf is the exact test that an incident holds one of the terms.
+func anyOf(terms search.Clause) condition {
+	var sql []string
 	var args []any
-	var confirm []condition
 	for _, t := range terms {
-		query, exact := t.tsquery()
-		if query != "" {
-			queries = append(queries, "("+query+")")
-		}
-		if !exact {
-			confirm = append(confirm, condition{"strpos(s.words, ?) > 0", []any{t.pattern()}})
-		}
-	}
-	if len(queries) > 0 {
-		where = append(where, "s.document @@ CAST(? AS tsquery)")
-		args = append(args, strings.Join(queries, " & "))
-	}
-	for _, c := range confirm {
-		where = append(where, c.sql)
+		c := termOf(t).condition()
+		sql = append(sql, c.sql)
 		args = append(args, c.args...)
 	}
-	return &condition{"SELECT s.incident_id FROM incident_search s WHERE " + strings.Join(where, " AND "), args}
+	return condition{"(" + strings.Join(sql, " OR ") + ")", args}
+}
+
+// selectWhere is the query of the ids of incident_search rows meeting
+// every condition.
+func selectWhere(where []condition) *condition {
+	sql := make([]string, len(where))
+	var args []any
+	for i, c := range where {
+		sql[i] = c.sql
+		args = append(args, c.args...)
+	}
+	return &condition{"SELECT s.incident_id FROM incident_search s WHERE " + strings.Join(sql, " AND "), args}
 }

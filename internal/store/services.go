@@ -28,59 +28,67 @@ type industryRow struct {
 
 func (industryRow) TableName() string { return "service_industries" }
 
-// ListServices returns every service by name, with incident counts and
-// direct relations.
-func (s *Store) ListServices(ctx context.Context) ([]incident.ServiceSummary, error) {
-	db := s.reader.WithContext(ctx)
-	var rows []struct {
-		Key       string
-		Name      string
-		Incidents int64
-	}
-	err := db.Table("services").
-		Select("services.key, services.name, COUNT(incidents.id) AS incidents").
-		Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
-		Group("services.key, services.name").
-		Scan(&rows).Error
-	if err != nil {
-		return nil, err
-	}
-	// Sorted here, not by the database: SQLite's lower() folds ASCII only
-	// and PostgreSQL's every letter, as its locale says.
-	slices.SortFunc(rows, func(a, b struct {
-		Key       string
-		Name      string
-		Incidents int64
-	}) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Key, b.Key))
-	})
-	relations, err := s.loadRelations(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]incident.ServiceSummary, len(rows))
-	for i, r := range rows {
-		out[i] = incident.ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
-	}
-	return out, nil
+// serviceCount is a service with how many incidents it has.
+type serviceCount struct {
+	Key       string
+	Name      string
+	Incidents int64
 }
 
-// GetService returns one service by name or key, with its direct relations.
+// ListServices returns every service by name, with incident counts and
+// direct relations, read from one snapshot.
+func (s *Store) ListServices(ctx context.Context) ([]incident.ServiceSummary, error) {
+	var out []incident.ServiceSummary
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		var rows []serviceCount
+		err := tx.Table("services").
+			Select("services.key, services.name, COUNT(incidents.id) AS incidents").
+			Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
+			Group("services.key, services.name").
+			Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		// Sorted here, not by the database: SQLite's lower() folds ASCII
+		// only, PostgreSQL's every letter its locale knows.
+		slices.SortFunc(rows, func(a, b serviceCount) int {
+			return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Key, b.Key))
+		})
+		relations, err := loadRelations(tx, nil)
+		if err != nil {
+			return err
+		}
+		out = make([]incident.ServiceSummary, len(rows))
+		for i, r := range rows {
+			out[i] = incident.ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GetService returns one service by name or key, with its direct
+// relations, read from one snapshot.
 func (s *Store) GetService(ctx context.Context, nameOrKey string) (*incident.Service, error) {
-	key := incident.ServiceKey(nameOrKey)
-	var row serviceRow
-	err := s.reader.WithContext(ctx).Where("key = ?", key).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
-	} else if err != nil {
-		return nil, err
-	}
-	relations, err := s.loadRelations(ctx, []string{key})
-	if err != nil {
-		return nil, err
-	}
-	svc := relations.service(row.Key, row.Name)
-	return &svc, nil
+	var svc *incident.Service
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		key := incident.ServiceKey(nameOrKey)
+		var row serviceRow
+		err := tx.Where("key = ?", key).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
+		} else if err != nil {
+			return err
+		}
+		relations, err := loadRelations(tx, []string{key})
+		if err != nil {
+			return err
+		}
+		found := relations.service(row.Key, row.Name)
+		svc = &found
+		return nil
+	})
+	return svc, err
 }
 
 // ServiceGraph returns every dependency edge as service key → keys it
@@ -230,9 +238,8 @@ type relations struct {
 }
 
 // loadRelations loads the relations of the given services, or of all when
-// keys is nil.
-func (s *Store) loadRelations(ctx context.Context, keys []string) (*relations, error) {
-	db := s.reader.WithContext(ctx)
+// keys is nil, through db.
+func loadRelations(db *gorm.DB, keys []string) (*relations, error) {
 	var deps []dependencyRow
 	var inds []industryRow
 	depQuery := db.Order("service_key, depends_on_key")

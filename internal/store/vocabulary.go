@@ -33,15 +33,13 @@ func (s *Store) Vocabulary(ctx context.Context) (incident.Vocabulary, error) {
 
 // Categories lists every vocabulary entry, by kind then slug.
 func (s *Store) Categories(ctx context.Context) ([]incident.Category, error) {
-	var rows []categoryRow
-	if err := s.reader.WithContext(ctx).Order("kind, slug").Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]incident.Category, len(rows))
-	for i, r := range rows {
-		out[i] = incident.Category{Kind: incident.VocabularyKind(r.Kind), Slug: r.Slug, Description: r.Description}
-	}
-	return out, nil
+	var out []incident.Category
+	err := s.Snapshot(ctx, func(sn *Snapshot) error {
+		var err error
+		out, err = sn.Categories()
+		return err
+	})
+	return out, err
 }
 
 // AddCategory extends a vocabulary. Categories are never removed: incidents

@@ -54,7 +54,9 @@ func TestBackendsGiveTheSameAnswers(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"database", "connection pool", "conn", "the", "timeout certificate", "cafe", "CAFÉ",
-		"paiement", "東京", "zzzunknownzzz", "-", "replica lag", "dns"} {
+		"strasse", "Straße", "paiement", "東京", "ｐａｙｍｅｎｔｓ", "zzzunknownzzz", "-", "replica lag", "dns",
+		`"connection pool"`, `"pool hit"`, `"the conn*"`, "cache OR dns", "redis OR memcached timeout", "-the",
+		"database -pool", `payments -"conn pool"`, `"refusé the"`, "e-mail", "node.js"} {
 		questions = append(questions, "/api/v1/incidents?limit=500&q="+url.QueryEscape(q))
 	}
 	for _, path := range questions {

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -95,6 +98,33 @@ func parseTimeParam(c *gin.Context, name string, errs *incident.FieldErrors) *ti
 	errs.Add(name, "must be RFC 3339 (2025-03-14T15:02:00Z) or a date (2025-03-14)")
 	return nil
 }
+
+// checkParams refuses the query parameters a route does not take, and any
+// given twice. A misspelt filter (?sevrity=SEV1) would otherwise be
+// ignored, and the answer cover every incident; a repeated one would be
+// read one way here and perhaps another by a proxy or a cache.
+func checkParams(c *gin.Context, allowed []string) error {
+	var errs incident.FieldErrors
+	query := c.Request.URL.Query()
+	names := slices.Sorted(maps.Keys(query))
+	for _, name := range names {
+		switch {
+		case !slices.Contains(allowed, name):
+			errs.Add(name, "unknown parameter; this route takes "+strings.Join(allowed, ", "))
+		case len(query[name]) > 1:
+			errs.Add(name, "is given more than once; give it once")
+		}
+	}
+	return badParams(&errs)
+}
+
+// The query parameters of the routes that take them.
+var (
+	listParams    = []string{"service", "severity", "status", "outage_type", "cause_category", "tag", "q", "since", "until", "limit", "cursor"}
+	exportParams  = []string{"service", "severity", "status", "outage_type", "cause_category", "tag", "q", "since", "until"}
+	reportParams  = []string{"since", "until", "service"}
+	historyParams = []string{"recent"}
+)
 
 // badParams turns collected parameter problems into a 400.
 func badParams(errs *incident.FieldErrors) error {

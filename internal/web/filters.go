@@ -13,6 +13,15 @@ import (
 // that could never match (SEV9, a malformed date) rather than answering an
 // empty page.
 func listFilter(c *gin.Context) (incident.Filter, error) {
+	return filterFrom(c, listParams)
+}
+
+// filterFrom reads the list filters after checking that the query string
+// holds only the parameters allowed, each once.
+func filterFrom(c *gin.Context, allowed []string) (incident.Filter, error) {
+	if err := checkParams(c, allowed); err != nil {
+		return incident.Filter{}, err
+	}
 	var errs incident.FieldErrors
 	f := incident.Filter{
 		Service:       c.Query("service"),

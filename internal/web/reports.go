@@ -45,6 +45,9 @@ func (s *Server) patternReportMarkdown(c *gin.Context) {
 // buildReport reads the filters (since, until: RFC 3339 or a date; service)
 // and builds the report.
 func (s *Server) buildReport(c *gin.Context) (*report.Report, error) {
+	if err := checkParams(c, reportParams); err != nil {
+		return nil, err
+	}
 	var errs incident.FieldErrors
 	params := report.Params{
 		Since:   parseTimeParam(c, "since", &errs),
@@ -61,6 +64,9 @@ func (s *Server) buildReport(c *gin.Context) (*report.Report, error) {
 // recentParam reads ?recent, how many recent incidents a service history
 // lists (1 to 100; default report.DefaultRecent).
 func recentParam(c *gin.Context) (int, error) {
+	if err := checkParams(c, historyParams); err != nil {
+		return 0, err
+	}
 	raw := c.Query("recent")
 	if raw == "" {
 		return report.DefaultRecent, nil

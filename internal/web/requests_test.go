@@ -197,3 +197,34 @@ func TestImportOfAStaleFileIsAConflict(t *testing.T) {
 		t.Fatalf("the stale file changed the incident: %+v", stored)
 	}
 }
+
+// TestQueryParametersAreCheckedLikeFields: a misspelt or repeated query
+// parameter is refused with its name, rather than ignored (and the answer
+// covering everything) or read one way of two.
+func TestQueryParametersAreCheckedLikeFields(t *testing.T) {
+	a := newAPI(t)
+	a.json("POST", "/api/v1/incidents", json.RawMessage(readExample(t)), http.StatusCreated, nil)
+	for path, param := range map[string]string{
+		"/api/v1/incidents?sevrity=SEV1":                             "sevrity",
+		"/api/v1/incidents?severity=SEV1&severity=SEV2":              "severity",
+		"/api/v1/incidents?q=a&q=b":                                  "q",
+		"/api/v1/export.zip?limit=5":                                 "limit",
+		"/api/v1/export.zip?servce=linktree":                         "servce",
+		"/api/v1/reports/patterns?since=2025-01-01&since=2025-02-01": "since",
+		"/api/v1/reports/patterns.md?severity=SEV1":                  "severity",
+		"/api/v1/services/linktree?recnt=3":                          "recnt",
+	} {
+		status, body := a.do("GET", path, nil)
+		var e apiError
+		json.Unmarshal(body, &e)
+		if status != http.StatusBadRequest || e.Error.Fields[param] == "" {
+			t.Errorf("GET %s: %d %s", path, status, body)
+		}
+	}
+	for _, path := range []string{"/api/v1/incidents?severity=SEV1&limit=5", "/api/v1/export.zip?service=linktree",
+		"/api/v1/reports/patterns?since=2025-01-01&service=linktree", "/api/v1/services/linktree?recent=3"} {
+		if status, body := a.do("GET", path, nil); status != http.StatusOK {
+			t.Errorf("GET %s: %d %.200s", path, status, body)
+		}
+	}
+}
