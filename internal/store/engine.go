@@ -36,6 +36,10 @@ type engine interface {
 	// first and sorted.
 	probe(in string) string
 
+	// newIDs hands out n new ids of table for rows about to be inserted,
+	// or nil when the insert itself assigns them (SQLite). A write calls
+	// it before it takes any other lock.
+	newIDs(tx *gorm.DB, table string, n int) ([]int64, error)
 	// claimIDs keeps the ids that table hands out above the ones a write
 	// gave explicitly, the highest of which is maxID. lockIDs is called at
 	// the start of such a write, before it takes any other lock.

@@ -183,6 +183,20 @@ func (postgresEngine) search(q search.Query) searchPlan { return postgresSearch(
 // probe: PostgreSQL's planner weighs the two plans by its statistics.
 func (postgresEngine) probe(in string) string { return in }
 
+// newIDs takes ids from the sequence before the write takes any other
+// lock. A write that keeps ids of its own holds the sequence (lockIDs)
+// and may then wait for a row a create has locked (a service the create
+// made): were the create's nextval to come after that row, in its INSERT,
+// each would wait for the other.
+func (postgresEngine) newIDs(tx *gorm.DB, table string, n int) ([]int64, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	var ids []int64
+	err := tx.Raw("SELECT nextval('"+table+"_id_seq') FROM generate_series(1, ?)", n).Scan(&ids).Error
+	return ids, err
+}
+
 // lockIDs: an identity column's sequence hands out ids without looking at
 // the table, so a write that brings ids of its own must keep the two from
 // meeting: an id it brings may have been handed to a write still in

@@ -114,9 +114,11 @@ func (sqliteEngine) search(q search.Query) searchPlan {
 // probe: unary "+" keeps SQLite from driving the query by the id set.
 func (sqliteEngine) probe(in string) string { return "+" + in }
 
-// SQLite's AUTOINCREMENT hands out ids above the highest ever stored.
-func (sqliteEngine) lockIDs(*gorm.DB, string, int64) error  { return nil }
-func (sqliteEngine) claimIDs(*gorm.DB, string, int64) error { return nil }
+// SQLite's AUTOINCREMENT hands out ids above the highest ever stored, as
+// rows are inserted; its one writer needs no lock.
+func (sqliteEngine) newIDs(*gorm.DB, string, int) ([]int64, error) { return nil, nil }
+func (sqliteEngine) lockIDs(*gorm.DB, string, int64) error         { return nil }
+func (sqliteEngine) claimIDs(*gorm.DB, string, int64) error        { return nil }
 
 func (sqliteEngine) backup(ctx context.Context, s *Store, dest string, opts BackupOptions) error {
 	return backupFile(ctx, s.path, dest, opts)

@@ -131,10 +131,27 @@ func insertIncidents(wtx *writeTx, incs []*incident.Incident) error {
 		return nil
 	}
 	tx := wtx.db
+	var brought int64 // the highest id the incidents bring
+	var fresh []*incident.Incident
+	for _, inc := range incs {
+		if inc.ID == 0 {
+			fresh = append(fresh, inc)
+		}
+		brought = max(brought, inc.ID)
+	}
+	// New ids come first: on PostgreSQL the sequence must be the first lock
+	// a create takes (see engine.newIDs).
+	ids, err := wtx.engine.newIDs(tx, "incidents", len(fresh))
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		fresh[i].ID = id
+	}
 	if err := ensureServices(tx, incs); err != nil {
 		return err
 	}
-	// Rows with and without a given id go in separate statements, so that
+	// Rows with and without an id go in separate statements, so that
 	// every row of a multi-row INSERT has the same columns.
 	var withID, withoutID []incidentRow
 	var newIncs []*incident.Incident
@@ -161,8 +178,8 @@ func insertIncidents(wtx *writeTx, incs []*incident.Incident) error {
 	for i, inc := range newIncs {
 		inc.ID = withoutID[i].ID
 	}
-	if len(withID) > 0 {
-		if err := wtx.engine.claimIDs(tx, "incidents", withID[len(withID)-1].ID); err != nil {
+	if brought > 0 {
+		if err := wtx.engine.claimIDs(tx, "incidents", brought); err != nil {
 			return err
 		}
 	}
