@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -175,7 +176,8 @@ func (postgresEngine) index(tx *gorm.DB, incs []*incident.Incident) error {
 }
 
 func (postgresEngine) unindex(tx *gorm.DB, ids []int64) error {
-	return tx.Exec("DELETE FROM incident_search WHERE incident_id IN ?", ids).Error
+	return errors.Join(tx.Exec("DELETE FROM incident_search WHERE incident_id IN ?", ids).Error,
+		tx.Exec("DELETE FROM incident_search_words WHERE incident_id IN ?", ids).Error)
 }
 
 func (postgresEngine) search(q search.Query) searchPlan { return postgresSearch(q) }

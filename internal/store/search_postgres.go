@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -15,8 +16,9 @@ import (
 // a text-search configuration: PostgreSQL's parser splits "api.example.com"
 // and "v1.2" in ways SQLite's tokenizer does not, and unaccent may not be
 // installed. incident_search holds, per incident, the distinct words as a
-// tsvector for the GIN index, and the words in order as text, on which a
-// phrase is a substring (see migrations/postgres/00001_schema.sql).
+// tsvector for the GIN index, and incident_search_words the words in order
+// as text, in which a phrase is a substring (see
+// migrations/postgres/00001_schema.sql).
 
 // maxLexeme is the longest word a tsvector holds, in bytes (PostgreSQL's
 // limit is 2,047). A longer one is left out of the tsvector, kept in the
@@ -36,18 +38,23 @@ func searchedFields(inc *incident.Incident) [6]string {
 // are set. Callers delete stale entries first.
 func indexForPostgresSearch(tx *gorm.DB, incs []*incident.Incident) error {
 	for chunk := range slices.Chunk(incs, batchRows) {
-		var sql strings.Builder
-		sql.WriteString("INSERT INTO incident_search (incident_id, document, words) VALUES ")
-		args := make([]any, 0, 3*len(chunk))
+		var documents, words strings.Builder
+		documents.WriteString("INSERT INTO incident_search (incident_id, document) VALUES ")
+		words.WriteString("INSERT INTO incident_search_words (incident_id, words) VALUES ")
+		documentArgs := make([]any, 0, 2*len(chunk))
+		wordArgs := make([]any, 0, 2*len(chunk))
 		for i, inc := range chunk {
 			if i > 0 {
-				sql.WriteString(", ")
+				documents.WriteString(", ")
+				words.WriteString(", ")
 			}
-			sql.WriteString("(?, CAST(? AS tsvector), ?)")
-			document, words := searchEntry(inc)
-			args = append(args, inc.ID, document, words)
+			documents.WriteString("(?, CAST(? AS tsvector))")
+			words.WriteString("(?, ?)")
+			document, text := searchEntry(inc)
+			documentArgs = append(documentArgs, inc.ID, document)
+			wordArgs = append(wordArgs, inc.ID, text)
 		}
-		if err := tx.Exec(sql.String(), args...).Error; err != nil {
+		if err := errors.Join(tx.Exec(documents.String(), documentArgs...).Error, tx.Exec(words.String(), wordArgs...).Error); err != nil {
 			return err
 		}
 	}
@@ -109,7 +116,8 @@ func (t pgTerm) tsquery() (query string, exact bool) {
 	return strings.Join(parts, " & "), len(t.words) == 1 && len(parts) == 1
 }
 
-// pattern is the substring of incident_search.words that holds the term:
+// pattern is the substring of incident_search_words.words that holds the
+// term:
 // its words with a space before each and after the last, unless the last
 // is a prefix.
 func (t pgTerm) pattern() string {
@@ -129,10 +137,13 @@ func (t pgTerm) condition() condition {
 	case exact:
 		return condition{"s.document @@ CAST(? AS tsquery)", []any{query}}
 	case query == "":
-		return condition{"strpos(s.words, ?) > 0", []any{t.pattern()}}
+		return condition{hasPhrase, []any{t.pattern()}}
 	}
-	return condition{"(s.document @@ CAST(? AS tsquery) AND strpos(s.words, ?) > 0)", []any{query, t.pattern()}}
+	return condition{"(s.document @@ CAST(? AS tsquery) AND " + hasPhrase + ")", []any{query, t.pattern()}}
 }
+
+// hasPhrase tests that an incident's words hold a pattern.
+const hasPhrase = "EXISTS (SELECT 1 FROM incident_search_words w WHERE w.incident_id = s.incident_id AND strpos(w.words, ?) > 0)"
 
 func termOf(t search.Term) pgTerm { return pgTerm{words: t.Words, prefix: t.Prefix} }
 
