@@ -83,13 +83,15 @@ CREATE TABLE incidents (
     created_at          BIGINT NOT NULL,
     updated_at          BIGINT NOT NULL
 );
--- Lists walk the sort order; a service's list its own index, which carries
--- the columns other filters test.
+-- Lists walk the sort order; a list filtered by service, severity, status
+-- or cause walks that column's index in page order, and counts its total
+-- from the same index alone (a range of it, however large the history).
 CREATE INDEX incidents_sort ON incidents(sort_at DESC, id DESC);
 CREATE INDEX incidents_service ON incidents(service_key, sort_at DESC, id DESC)
     INCLUDE (severity, status, cause_category, started_at);
-CREATE INDEX incidents_status ON incidents(status);
-CREATE INDEX incidents_cause ON incidents(cause_category);
+CREATE INDEX incidents_severity ON incidents(severity, sort_at DESC, id DESC);
+CREATE INDEX incidents_status ON incidents(status, sort_at DESC, id DESC);
+CREATE INDEX incidents_cause ON incidents(cause_category, sort_at DESC, id DESC);
 -- Every per-incident figure of a report reads only these columns: a window
 -- on started_at is an index-only scan of a range.
 CREATE INDEX incidents_report ON incidents(started_at)
