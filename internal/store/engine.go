@@ -31,10 +31,11 @@ type engine interface {
 	// search is the condition a full-text query puts on incidents.
 	search(q search.Query) searchPlan
 
-	// probe writes a condition "incidents.id IN (set)" so that the set is
-	// tested row by row as a page walks the sort order, rather than read
-	// first and sorted.
-	probe(in string) string
+	// inSet is the condition that an incident's id is among those the
+	// query set yields; with probe, written so that the set is tested row
+	// by row as a page walks the sort order, rather than read first and
+	// sorted.
+	inSet(set string, probe bool) string
 
 	// newIDs hands out n new ids of table for rows about to be inserted,
 	// or nil when the insert itself assigns them (SQLite). A write calls

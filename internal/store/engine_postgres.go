@@ -182,8 +182,19 @@ func (postgresEngine) unindex(tx *gorm.DB, ids []int64) error {
 
 func (postgresEngine) search(q search.Query) searchPlan { return postgresSearch(q) }
 
-// probe: PostgreSQL's planner weighs the two plans by its statistics.
-func (postgresEngine) probe(in string) string { return in }
+// inSet: with probe, the set is a correlated EXISTS that PostgreSQL cannot
+// turn into a join (OFFSET 0), so that the page walks the sort order and
+// tests each row by primary key. Left to itself the planner reads every
+// match of a common search and sorts them, or walks and rechecks each
+// row's tsvector through a parallel plan: at 100,000 incidents
+// "certificate expired" (4,113 matches) took 50–100 ms either way, against
+// 10 ms walking 1,371 rows this way; "the" 65–150 ms against 1 ms.
+func (postgresEngine) inSet(set string, probe bool) string {
+	if probe {
+		return "EXISTS (SELECT 1 FROM (" + set + ") AS probed WHERE probed.incident_id = incidents.id OFFSET 0)"
+	}
+	return "incidents.id IN (" + set + ")"
+}
 
 // newIDs takes ids from the sequence before the write takes any other
 // lock. A write that keeps ids of its own holds the sequence (lockIDs)

@@ -111,8 +111,14 @@ func (sqliteEngine) search(q search.Query) searchPlan {
 	return searchPlan{exclude: &condition{ftsMatch, []any{exclude}}}
 }
 
-// probe: unary "+" keeps SQLite from driving the query by the id set.
-func (sqliteEngine) probe(in string) string { return "+" + in }
+// inSet: with probe, unary "+" keeps SQLite from driving the query by the
+// id set.
+func (sqliteEngine) inSet(set string, probe bool) string {
+	if probe {
+		return "+incidents.id IN (" + set + ")"
+	}
+	return "incidents.id IN (" + set + ")"
+}
 
 // SQLite's AUTOINCREMENT hands out ids above the highest ever stored, as
 // rows are inserted; its one writer needs no lock.

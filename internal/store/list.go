@@ -135,7 +135,7 @@ func planFilter(eng engine, f incident.Filter) filterPlan {
 }
 
 // apply adds the conditions to a query on incidents. With probe, an id set
-// is tested per row (engine.probe); without, the query starts from the
+// is tested per row (engine.inSet); without, the query starts from the
 // set's ids.
 func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 	if p.nothing {
@@ -144,12 +144,8 @@ func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 	for _, c := range p.columns {
 		q = q.Where(c.sql, c.args...)
 	}
-	in := "incidents.id IN (%s)"
-	if probe {
-		in = p.engine.probe(in)
-	}
 	for _, c := range p.idSets {
-		q = q.Where(fmt.Sprintf(in, c.sql), c.args...)
+		q = q.Where(p.engine.inSet(c.sql, probe), c.args...)
 	}
 	for _, c := range p.excluded {
 		q = q.Where("incidents.id NOT IN ("+c.sql+")", c.args...)
