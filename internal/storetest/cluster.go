@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -121,5 +122,48 @@ func appendFile(t testing.TB, path, text string) {
 	defer f.Close()
 	if _, err := f.WriteString(text); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Freeze stops every process of the server (SIGSTOP) without closing its
+// connections: a database that does not answer at all, as a hung host or
+// a network partition looks to a client. Thaw lets it go on.
+func (c *Cluster) Freeze() { c.signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server.
+func (c *Cluster) Thaw() { c.signal(syscall.SIGCONT) }
+
+// signal sends sig to the postmaster and every process it started.
+func (c *Cluster) signal(sig syscall.Signal) {
+	c.t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.dir, "postmaster.pid"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	postmaster, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		c.t.Fatalf("postmaster.pid: %v", err)
+	}
+	pids := []int{postmaster}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, stat := range stats {
+		data, err := os.ReadFile(stat)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces, so read after ")".
+		_, rest, ok := strings.Cut(string(data), ") ")
+		fields := strings.Fields(rest)
+		if !ok || len(fields) < 2 {
+			continue
+		}
+		if ppid, _ := strconv.Atoi(fields[1]); ppid == postmaster {
+			pid, _ := strconv.Atoi(strings.Split(strings.TrimPrefix(stat, "/proc/"), "/")[0])
+			pids = append(pids, pid)
+		}
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, sig)
 	}
 }

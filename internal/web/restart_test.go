@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -144,4 +145,64 @@ func TestPostgresRestart(t *testing.T) {
 		}
 	}
 	t.Logf("%d writes acknowledged (%d before the restart), answers %v, slowest %s", len(acked), before, statuses, slowest)
+}
+
+// TestPostgresThatStopsAnswering freezes a PostgreSQL server of the
+// test's own (SIGSTOP: its connections stay open, nothing answers, as with
+// a hung host or a partition). Requests fail with 503 once the request
+// timeout has passed, not later, and after the server thaws everything
+// works again.
+func TestPostgresThatStopsAnswering(t *testing.T) {
+	cluster := storetest.NewCluster(t)
+	st, err := store.Open(context.Background(), cluster.DSN(), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 2 * time.Second
+	a := serveAPI(t, st, web.Config{RequestTimeout: timeout})
+	a.json("POST", "/api/v1/incidents", map[string]any{"title": "Before", "service": "payments", "severity": "SEV3"}, http.StatusCreated, nil)
+
+	cluster.Freeze()
+	thawed := false
+	defer func() {
+		if !thawed {
+			cluster.Thaw()
+		}
+	}()
+	for _, call := range []struct{ method, path, body string }{
+		{"GET", "/api/v1/incidents", ""},
+		{"POST", "/api/v1/incidents", `{"title": "During", "service": "payments", "severity": "SEV3"}`},
+	} {
+		start := time.Now()
+		status, body := a.do(call.method, call.path, []byte(call.body))
+		took := time.Since(start)
+		if status != http.StatusServiceUnavailable || !bytes.Contains(body, []byte(`"unavailable"`)) {
+			t.Errorf("%s %s while the database is frozen: %d %s", call.method, call.path, status, body)
+		}
+		if took > timeout+3*time.Second {
+			t.Errorf("%s %s took %s with a request timeout of %s", call.method, call.path, took, timeout)
+		}
+	}
+	if status, _ := a.anonymous().do("GET", "/readyz", nil); status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz while frozen: %d", status)
+	}
+
+	cluster.Thaw()
+	thawed = true
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status, body := a.do("POST", "/api/v1/incidents", []byte(`{"title": "After", "service": "payments", "severity": "SEV3"}`))
+		if status == http.StatusCreated {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after the thaw writes still fail: %d %s", status, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var page incident.Page
+	a.json("GET", "/api/v1/incidents?q=before+OR+after", nil, http.StatusOK, &page)
+	if page.Total != 2 {
+		t.Fatalf("after the thaw the list has %d of Before and After, want 2", page.Total)
+	}
 }
