@@ -25,15 +25,6 @@ import (
 // words, and found by substring alone.
 const maxLexeme = 2047
 
-// searchRow is an incident's searched fields, as indexForSearch gives
-// them to SQLite's FTS4: title, summary, description, causes, factors,
-// gaps.
-func searchedFields(inc *incident.Incident) [6]string {
-	return [6]string{inc.Title, inc.Summary, inc.Description,
-		joinNonEmpty(inc.PrimaryCause.Category, inc.PrimaryCause.Description, inc.PrimaryCause.Trigger),
-		findingsText(inc.ContributingFactors), findingsText(inc.DetectionGaps)}
-}
-
 // indexForPostgresSearch writes the search entries of incidents whose ids
 // are set. Callers delete stale entries first.
 func indexForPostgresSearch(tx *gorm.DB, incs []*incident.Incident) error {
