@@ -33,6 +33,8 @@ var copiedTables = []copiedTable{
 	{"timeline_entries", "incident_id, position"},
 	{"links", "incident_id, position"},
 	{"comments", "id"},
+	{"similarity_keys", "key, incident_id"},
+	{"settings", "name"},
 	{"users", "id"},
 	{"api_tokens", "id"},
 	{"sessions", "token_hash"},
@@ -44,6 +46,10 @@ var copiedTables = []copiedTable{
 // indexes and bookkeeping (migrations, SQLite's id counters and planner
 // statistics), and the audit head (copied as an update).
 var notCopied = []string{"audit_head", "goose_db_version", "incident_search", "incident_search_words", "sqlite_sequence", "sqlite_stat1"}
+
+// seededTables are filled by opening a database (the default
+// vocabularies, the similarity scheme); Copy replaces what they hold.
+var seededTables = []string{"categories", "settings"}
 
 // identityTables hand out ids; Copy moves them past the ids it wrote.
 var identityTables = []string{"incidents", "comments", "users"}
@@ -61,8 +67,9 @@ const copyBatch = 2000
 type CopyProgress func(table string, done, total int64)
 
 // Copy copies every row of the database from into to, which must be empty
-// (no incident, service, account, comment or audit entry; its seeded
-// categories are replaced by from's), and builds to's search index. It
+// (no incident, service, account, comment or audit entry; what opening it
+// seeded, seededTables, is replaced by from's), and builds to's search
+// index. It
 // reads one snapshot of from, so a server may keep writing to it; what
 // commits after the copy began is not copied. The whole copy is one
 // transaction on to: it is all there, or none of it.
@@ -83,8 +90,10 @@ func Copy(ctx context.Context, from, to *Store, progress CopyProgress) error {
 				return err
 			}
 		}
-		if err := dst.Exec("DELETE FROM categories").Error; err != nil {
-			return err
+		for _, table := range seededTables {
+			if err := dst.Exec("DELETE FROM " + table).Error; err != nil {
+				return err
+			}
 		}
 		var incidents int64
 		err := from.read(ctx, func(src *gorm.DB) error {
@@ -123,7 +132,7 @@ func Copy(ctx context.Context, from, to *Store, progress CopyProgress) error {
 // mustBeEmpty refuses a database that holds anything a person made.
 func (s *Store) mustBeEmpty(ctx context.Context) error {
 	for _, t := range copiedTables {
-		if t.name == "categories" {
+		if slices.Contains(seededTables, t.name) {
 			continue
 		}
 		var n int64

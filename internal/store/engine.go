@@ -36,6 +36,9 @@ type engine interface {
 	// by row as a page walks the sort order, rather than read first and
 	// sorted.
 	inSet(set string, probe bool) string
+	// perRow writes a condition on incidents so that it is tested row by
+	// row as a page walks the sort order, not used to find the rows.
+	perRow(cond string) string
 
 	// newIDs hands out n new ids of table for rows about to be inserted,
 	// or nil when the insert itself assigns them (SQLite). A write calls
@@ -46,6 +49,11 @@ type engine interface {
 	// the start of such a write, before it takes any other lock.
 	lockIDs(tx *gorm.DB, table string, maxID int64) error
 	claimIDs(tx *gorm.DB, table string, maxID int64) error
+
+	// exclusively runs fn, on db or a connection of it, while no other
+	// instance on the database runs an fn of the same name (SQLite: one
+	// process writes at a time anyway).
+	exclusively(ctx context.Context, db *gorm.DB, name string, fn func(db *gorm.DB) error) error
 
 	// backup writes a consistent copy of the database to dest.
 	backup(ctx context.Context, s *Store, dest string, opts BackupOptions) error

@@ -78,6 +78,10 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*Store, err
 		closeGorm(writer)
 		return nil, err
 	}
+	if err := ensureSimilarity(ctx, postgresEngine{}, writer); err != nil {
+		closeGorm(writer)
+		return nil, fmt.Errorf("rebuilding the near-duplicate keys: %w", err)
+	}
 	reader, err := openPostgresPool(ctx, dsn, where, readers)
 	if err != nil {
 		closeGorm(writer)
@@ -196,6 +200,9 @@ func (postgresEngine) inSet(set string, probe bool) string {
 	return "incidents.id IN (" + set + ")"
 }
 
+// perRow: PostgreSQL's planner weighs a range by its statistics.
+func (postgresEngine) perRow(cond string) string { return cond }
+
 // newIDs takes ids from the sequence before the write takes any other
 // lock. A write that keeps ids of its own holds the sequence (lockIDs)
 // and may then wait for a row a create has locked (a service the create
@@ -234,6 +241,28 @@ func (postgresEngine) lockIDs(tx *gorm.DB, table string, maxID int64) error {
 func (postgresEngine) claimIDs(tx *gorm.DB, table string, maxID int64) error {
 	seq := table + "_id_seq"
 	return tx.Exec("SELECT setval('"+seq+"', ?) FROM "+seq+" WHERE NOT is_called OR last_value < ?", maxID, maxID).Error
+}
+
+// exclusively holds a session advisory lock named by name while fn runs
+// on the connection that holds it, so that instances starting together
+// take turns.
+func (postgresEngine) exclusively(ctx context.Context, db *gorm.DB, name string, fn func(*gorm.DB) error) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext($1))", "aftermath "+name); err != nil {
+		return translate(err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext($1))", "aftermath "+name)
+	locked := db.Session(&gorm.Session{Context: ctx})
+	locked.Statement.ConnPool = conn
+	return fn(locked)
 }
 
 func (postgresEngine) backup(context.Context, *Store, string, BackupOptions) error {

@@ -59,6 +59,10 @@ func openSQLiteStore(ctx context.Context, path string, opts Options) (*Store, er
 		closeGorm(writer)
 		return nil, err
 	}
+	if err := ensureSimilarity(ctx, sqliteEngine{}, writer); err != nil {
+		closeGorm(writer)
+		return nil, fmt.Errorf("rebuilding the near-duplicate keys: %w", err)
+	}
 	readers := opts.Readers
 	if readers <= 0 {
 		readers = max(4, 2*runtime.NumCPU())
@@ -106,9 +110,9 @@ func (sqliteEngine) search(q search.Query) searchPlan {
 	case q.Empty():
 		return searchPlan{nothing: true} // no words: nothing can match
 	case match != "":
-		return searchPlan{match: &condition{ftsMatch, []any{match}}}
+		return searchPlan{match: &condition{sql: ftsMatch, args: []any{match}}}
 	}
-	return searchPlan{exclude: &condition{ftsMatch, []any{exclude}}}
+	return searchPlan{exclude: &condition{sql: ftsMatch, args: []any{exclude}}}
 }
 
 // inSet: with probe, unary "+" keeps SQLite from driving the query by the
@@ -120,11 +124,19 @@ func (sqliteEngine) inSet(set string, probe bool) string {
 	return "incidents.id IN (" + set + ")"
 }
 
+// perRow: unary "+" keeps SQLite from reading the rows through the
+// condition's index.
+func (sqliteEngine) perRow(cond string) string { return "+" + cond }
+
 // SQLite's AUTOINCREMENT hands out ids above the highest ever stored, as
 // rows are inserted; its one writer needs no lock.
 func (sqliteEngine) newIDs(*gorm.DB, string, int) ([]int64, error) { return nil, nil }
 func (sqliteEngine) lockIDs(*gorm.DB, string, int64) error         { return nil }
 func (sqliteEngine) claimIDs(*gorm.DB, string, int64) error        { return nil }
+
+func (sqliteEngine) exclusively(_ context.Context, db *gorm.DB, _ string, fn func(*gorm.DB) error) error {
+	return fn(db)
+}
 
 func (sqliteEngine) backup(ctx context.Context, s *Store, dest string, opts BackupOptions) error {
 	return backupFile(ctx, s.path, dest, opts)

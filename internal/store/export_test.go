@@ -30,3 +30,9 @@ func (s *Store) Tables(ctx context.Context) (schema, copied, skipped []string, e
 	}
 	return schema, copied, notCopied, nil
 }
+
+// ExecForTest runs SQL on the writer, for tests that must put the database
+// in a state no method leads to (an older scheme recorded, say).
+func (s *Store) ExecForTest(ctx context.Context, sql string) error {
+	return s.writer.WithContext(ctx).Exec(sql).Error
+}

@@ -13,11 +13,62 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/search"
 )
 
+// order is how an incident.Sort reads in SQL: the column it sorts on, the direction,
+// and the cursor's prefix (none for newest, whose cursors predate sorts).
+type order struct {
+	column string
+	desc   bool
+	prefix string
+}
+
+func orderOf(s incident.Sort) (order, error) {
+	switch s {
+	case "", incident.SortNewest:
+		return order{"sort_at", true, ""}, nil
+	case incident.SortOldest:
+		return order{"sort_at", false, "o"}, nil
+	case incident.SortUpdated:
+		return order{"updated_at", true, "u"}, nil
+	}
+	return order{}, &incident.Error{Code: incident.EMALFORMED, Message: "The sort order is not known.",
+		Fields: map[string]string{"sort": incident.MustBeOneOf(incident.Sorts)}}
+}
+
+// sql is the ORDER BY clause.
+func (o order) sql() string {
+	dir := " ASC"
+	if o.desc {
+		dir = " DESC"
+	}
+	return "incidents." + o.column + dir + ", incidents.id" + dir
+}
+
+// after is the condition for the rows after a cursor's position.
+func (o order) after(at, id int64) (string, []any) {
+	cmp := ">"
+	if o.desc {
+		cmp = "<"
+	}
+	col := "incidents." + o.column
+	return "(" + col + " " + cmp + " ? OR (" + col + " = ? AND incidents.id " + cmp + " ?))", []any{at, at, id}
+}
+
+// key is a row's value of the sort column.
+func (o order) key(r *incidentRow) int64 {
+	if o.column == "updated_at" {
+		return r.UpdatedAt
+	}
+	return r.SortAt
+}
+
 // ListIncidents returns one page of the incidents matching f, and how many
 // match in all.
 func (s *Store) ListIncidents(ctx context.Context, f incident.Filter) (*incident.Page, error) {
 	limit, err := checkLimit(f.Limit)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := orderOf(f.Sort); err != nil {
 		return nil, err
 	}
 	var page *incident.Page
@@ -31,28 +82,34 @@ func (s *Store) ListIncidents(ctx context.Context, f incident.Filter) (*incident
 // listIncidents reads one page and the total through db; ListIncidents
 // gives it one snapshot, so that the total counts the page's incidents.
 func listIncidents(db *gorm.DB, eng engine, f incident.Filter, limit int) (*incident.Page, error) {
+	ord, err := orderOf(f.Sort)
+	if err != nil {
+		return nil, err
+	}
 	plan := planFilter(eng, f)
 	page := &incident.Page{Items: []incident.Incident{}}
-	var err error
-	if page.Total, err = plan.count(db); err != nil {
-		return nil, err
+	if !f.NoTotal {
+		if page.Total, err = plan.count(db); err != nil {
+			return nil, err
+		}
 	}
 	// Walking the sort order reads about limit × (all incidents) / total
 	// rows before the page is full; looking up every match and sorting
 	// them reads total rows. SQLite cannot tell which is fewer, but the
 	// total says: many matches are probed while walking, few looked up.
 	// One service's incidents are few enough to walk in any case.
-	query := plan.apply(db.Model(&incidentRow{}), plan.byService || page.Total > probeAbove)
+	query := plan.apply(db.Model(&incidentRow{}), plan.byService || f.NoTotal || page.Total > probeAbove)
 	if f.Cursor != "" {
-		sortAt, id, err := decodeCursor(f.Cursor)
+		at, id, err := decodeCursor(f.Cursor, ord.prefix)
 		if err != nil {
 			return nil, err
 		}
-		query = query.Where("(incidents.sort_at < ? OR (incidents.sort_at = ? AND incidents.id < ?))", sortAt, sortAt, id)
+		cond, args := ord.after(at, id)
+		query = query.Where(cond, args...)
 	}
 	var rows []incidentRow
 	err = withServiceName(query).
-		Order("incidents.sort_at DESC, incidents.id DESC").
+		Order(ord.sql()).
 		Limit(limit + 1). // one more tells whether there is a next page
 		Find(&rows).Error
 	if err != nil {
@@ -61,7 +118,7 @@ func listIncidents(db *gorm.DB, eng engine, f incident.Filter, limit int) (*inci
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]
-		page.NextCursor = encodeCursor(last.SortAt, last.ID)
+		page.NextCursor = encodeCursor(ord.prefix, ord.key(&last), last.ID)
 	}
 	page.Items, err = hydrate(db, rows)
 	return page, err
@@ -71,7 +128,8 @@ func listIncidents(db *gorm.DB, eng engine, f incident.Filter, limit int) (*inci
 // order and probes the matching ids, rather than looking each match up.
 const probeAbove = 1000
 
-// filterPlan is an incident.Filter as SQL conditions on incidents.
+// filterPlan is an incident.Filter as SQL conditions on incidents, in the
+// engine's dialect.
 type filterPlan struct {
 	engine  engine
 	columns []condition // on the incidents table's own columns
@@ -89,13 +147,19 @@ type filterPlan struct {
 type condition struct {
 	sql  string
 	args []any
+	// ranged marks a range on started_at: walking the sort order, it is
+	// tested per row (engine.perRow), as the id sets are, or SQLite drives
+	// the query by incidents_started and sorts every match with its texts
+	// (28 ms for the last 30 days of 100,000 incidents, against 2 ms
+	// walking).
+	ranged bool
 }
 
 // planFilter turns a filter into SQL conditions in the engine's dialect.
 func planFilter(eng engine, f incident.Filter) filterPlan {
 	p := filterPlan{engine: eng}
-	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql, []any{arg}}) }
-	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql, []any{arg}}) }
+	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql: sql, args: []any{arg}}) }
+	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql: sql, args: []any{arg}}) }
 	if f.Service != "" {
 		column("incidents.service_key = ?", incident.ServiceKey(f.Service))
 		p.byService = true
@@ -103,17 +167,27 @@ func planFilter(eng engine, f incident.Filter) filterPlan {
 	if f.Severity != "" {
 		column("incidents.severity = ?", f.Severity)
 	}
-	if f.Status != "" {
-		column("incidents.status = ?", f.Status)
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		column("incidents.status = ?", f.Statuses[0])
+	default:
+		column("incidents.status IN ?", f.Statuses)
+	}
+	if f.PostmortemStatus != "" {
+		column("incidents.postmortem_status = ?", f.PostmortemStatus)
 	}
 	if f.CauseCategory != "" {
 		column("incidents.cause_category = ?", f.CauseCategory)
 	}
+	ranged := func(sql string, arg any) {
+		p.columns = append(p.columns, condition{sql: sql, args: []any{arg}, ranged: true})
+	}
 	if f.Since != nil {
-		column("incidents.started_at >= ?", f.Since.Unix())
+		ranged("incidents.started_at >= ?", f.Since.Unix())
 	}
 	if f.Until != nil {
-		column("incidents.started_at < ?", f.Until.Unix())
+		ranged("incidents.started_at < ?", f.Until.Unix())
 	}
 	if f.OutageType != "" {
 		idSet("SELECT incident_id FROM incident_outage_types WHERE outage_type = ?", f.OutageType)
@@ -135,13 +209,17 @@ func planFilter(eng engine, f incident.Filter) filterPlan {
 }
 
 // apply adds the conditions to a query on incidents. With probe, an id set
-// is tested per row (engine.inSet); without, the query starts from the
-// set's ids.
+// and a range are tested per row (engine.inSet, engine.perRow); without,
+// the query starts from the set's ids.
 func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 	if p.nothing {
 		return q.Where("1 = 0")
 	}
 	for _, c := range p.columns {
+		if probe && c.ranged {
+			q = q.Where(p.engine.perRow(c.sql), c.args...)
+			continue
+		}
 		q = q.Where(c.sql, c.args...)
 	}
 	for _, c := range p.idSets {
@@ -184,26 +262,39 @@ func checkLimit(limit int) (int, error) {
 	return limit, nil
 }
 
-// A cursor is the sort position of the last item served, opaque to clients.
-func encodeCursor(sortAt, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(sortAt, 10) + ":" + strconv.FormatInt(id, 10)))
+// A cursor is the sort position of the last item served, opaque to
+// clients: the sort's prefix (none for newest first), the sort column's
+// value and the id.
+func encodeCursor(prefix string, at, id int64) string {
+	pos := strconv.FormatInt(at, 10) + ":" + strconv.FormatInt(id, 10)
+	if prefix != "" {
+		pos = prefix + ":" + pos
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(pos))
 }
 
-func decodeCursor(cursor string) (sortAt, id int64, err error) {
+func decodeCursor(cursor, prefix string) (at, id int64, err error) {
 	bad := &incident.Error{Code: incident.EMALFORMED, Message: "The cursor is not valid.",
-		Fields: map[string]string{"cursor": "must be a next_cursor value from a previous page"}}
+		Fields: map[string]string{"cursor": "must be a next_cursor value from a previous page of the same sort"}}
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return 0, 0, bad
 	}
-	a, b, ok := strings.Cut(string(raw), ":")
+	pos := string(raw)
+	if prefix != "" {
+		var ok bool
+		if pos, ok = strings.CutPrefix(pos, prefix+":"); !ok {
+			return 0, 0, bad
+		}
+	}
+	a, b, ok := strings.Cut(pos, ":")
 	if !ok {
 		return 0, 0, bad
 	}
-	sortAt, err1 := strconv.ParseInt(a, 10, 64)
+	at, err1 := strconv.ParseInt(a, 10, 64)
 	id, err2 := strconv.ParseInt(b, 10, 64)
 	if err1 != nil || err2 != nil {
 		return 0, 0, bad
 	}
-	return sortAt, id, nil
+	return at, id, nil
 }

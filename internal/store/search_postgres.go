@@ -126,11 +126,11 @@ func (t pgTerm) condition() condition {
 	query, exact := t.tsquery()
 	switch {
 	case exact:
-		return condition{"s.document @@ CAST(? AS tsquery)", []any{query}}
+		return condition{sql: "s.document @@ CAST(? AS tsquery)", args: []any{query}}
 	case query == "":
-		return condition{hasPhrase, []any{t.pattern()}}
+		return condition{sql: hasPhrase, args: []any{t.pattern()}}
 	}
-	return condition{"(s.document @@ CAST(? AS tsquery) AND " + hasPhrase + ")", []any{query, t.pattern()}}
+	return condition{sql: "(s.document @@ CAST(? AS tsquery) AND " + hasPhrase + ")", args: []any{query, t.pattern()}}
 }
 
 // hasPhrase tests that an incident's words hold a pattern.
@@ -184,11 +184,11 @@ func allClauses(q search.Query) *condition {
 			index = append(index, "!"+query)
 		} else {
 			c := termOf(t).condition()
-			where = append(where, condition{"NOT " + c.sql, c.args})
+			where = append(where, condition{sql: "NOT " + c.sql, args: c.args})
 		}
 	}
 	if len(index) > 0 {
-		where = append([]condition{{"s.document @@ CAST(? AS tsquery)", []any{strings.Join(index, " & ")}}}, where...)
+		where = append([]condition{{sql: "s.document @@ CAST(? AS tsquery)", args: []any{strings.Join(index, " & ")}}}, where...)
 	}
 	return selectWhere(where)
 }
@@ -207,7 +207,7 @@ func anyOf(terms search.Clause) condition {
 		sql = append(sql, c.sql)
 		args = append(args, c.args...)
 	}
-	return condition{"(" + strings.Join(sql, " OR ") + ")", args}
+	return condition{sql: "(" + strings.Join(sql, " OR ") + ")", args: args}
 }
 
 // selectWhere is the query of the ids of incident_search rows meeting
@@ -219,5 +219,5 @@ func selectWhere(where []condition) *condition {
 		sql[i] = c.sql
 		args = append(args, c.args...)
 	}
-	return &condition{"SELECT s.incident_id FROM incident_search s WHERE " + strings.Join(sql, " AND "), args}
+	return &condition{sql: "SELECT s.incident_id FROM incident_search s WHERE " + strings.Join(sql, " AND "), args: args}
 }
