@@ -43,7 +43,7 @@ func (s *Store) createIncidents(ctx context.Context, incs []*incident.Incident, 
 		if err := checkFailureModes(tx.db, incs); err != nil {
 			return err
 		}
-		if err := insertIncidents(tx.db, incs); err != nil {
+		if err := insertIncidents(tx, incs); err != nil {
 			return err
 		}
 		return audit(tx)

@@ -166,13 +166,29 @@ func existingService(tx *gorm.DB, nameOrKey string) (string, error) {
 	return key, nil
 }
 
+// lockService resolves a service's name or key like existingService and
+// locks its row until the write commits: every write of a service's
+// failure modes takes it first, so that two instances cannot both read
+// version 1 and both save, or both add the same slug.
+func lockService(tx *gorm.DB, nameOrKey string) (string, error) {
+	key := incident.ServiceKey(nameOrKey)
+	var locked []string
+	if err := forUpdate(tx.Model(&serviceRow{})).Where("key = ?", key).Pluck("key", &locked).Error; err != nil {
+		return "", err
+	}
+	if len(locked) == 0 {
+		return "", incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
+	}
+	return key, nil
+}
+
 // CreateFailureMode adds a failure mode to a service: slug and title are
 // required, the status is unmitigated unless given. It answers the stored
 // mode, at version 1, whose history starts with its status.
 func (s *Store) CreateFailureMode(ctx context.Context, nameOrKey string, change incident.FailureModeChange) (*incident.FailureMode, error) {
 	var out *incident.FailureMode
 	err := s.write(ctx, func(tx *writeTx) error {
-		key, err := existingService(tx.db, nameOrKey)
+		key, err := lockService(tx.db, nameOrKey)
 		if err != nil {
 			return err
 		}
@@ -218,7 +234,7 @@ var modeBookkeeping = []string{"service_key", "slug", "created_at", "updated_at"
 func (s *Store) UpdateFailureMode(ctx context.Context, nameOrKey, slug string, change incident.FailureModeChange) (*incident.FailureMode, error) {
 	var out *incident.FailureMode
 	err := s.write(ctx, func(tx *writeTx) error {
-		key, err := existingService(tx.db, nameOrKey)
+		key, err := lockService(tx.db, nameOrKey)
 		if err != nil {
 			return err
 		}
@@ -263,7 +279,7 @@ func (s *Store) UpdateFailureMode(ctx context.Context, nameOrKey, slug string, c
 // it first.
 func (s *Store) DeleteFailureMode(ctx context.Context, nameOrKey, slug string) error {
 	return s.write(ctx, func(tx *writeTx) error {
-		key, err := existingService(tx.db, nameOrKey)
+		key, err := lockService(tx.db, nameOrKey)
 		if err != nil {
 			return err
 		}

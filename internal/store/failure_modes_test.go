@@ -19,7 +19,7 @@ func ptr[T any](v T) *T { return &v }
 // them on its database, created by alice at the store's clock.
 func withModes(t *testing.T) (*store.Store, context.Context, *time.Time) {
 	t.Helper()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	now := time.Date(2025, 1, 10, 9, 0, 0, 0, time.UTC)
 	s.Now = func() time.Time { return now }
 	ctx := incident.WithActor(context.Background(), incident.Actor{Kind: incident.ActorUser, Name: "alice"})

@@ -81,7 +81,9 @@ func createCatalogService(w *writeTx, svc *incident.CatalogService) (*incident.S
 		if !svc.CreatedAt.IsZero() {
 			row.CreatedAt = svc.CreatedAt.Unix()
 		}
-		return nil, createRows(w.db, []serviceRow{row})
+		// Another instance importing the same catalogue may create it
+		// first; importService then locks and merges into its row.
+		return nil, w.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
 	}
 	return before, err
 }
@@ -92,7 +94,7 @@ func importService(w *writeTx, svc *incident.CatalogService, before *incident.Se
 	tx, now := w.db, w.unix()
 	key := incident.ServiceKey(svc.Name)
 	var stored serviceRow
-	if err := tx.Where("key = ?", key).Take(&stored).Error; err != nil {
+	if err := forUpdate(tx).Where("key = ?", key).Take(&stored).Error; err != nil {
 		return err
 	}
 	current := svc.UpdatedAt.IsZero() || svc.UpdatedAt.Unix() > stored.UpdatedAt
