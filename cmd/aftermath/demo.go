@@ -48,7 +48,12 @@ func loadDemo(ctx context.Context, st *store.Store) (int, error) {
 		}
 	}
 	gen := seed.NewGenerator(42, anchor.Truncate(24*time.Hour))
-	incs = append(incs, gen.Batch(demoSynthetic)...)
+	if _, err := st.ImportCatalog(ctx, seed.FailureModes(anchor)); err != nil {
+		return 0, err
+	}
+	synthetic := gen.Batch(demoSynthetic)
+	seed.LinkFailureModes(synthetic)
+	incs = append(incs, synthetic...)
 	return len(incs), st.CreateIncidents(ctx, incs)
 }
 

@@ -24,6 +24,7 @@ func seedCommand() *cobra.Command {
 	cmd.Flags().Int("synthetic", 0, "how many incidents to write (required)")
 	cmd.Flags().Uint64("rand-seed", 1, "random seed: the same seed and anchor give the same incidents")
 	cmd.Flags().String("anchor", "", "the incidents end before this date (YYYY-MM-DD); default today (UTC)")
+	cmd.Flags().Bool("failure-modes", true, "also import failure modes for the synthetic services and link the incidents whose cause matches one")
 	return cmd
 }
 
@@ -59,12 +60,21 @@ func writeSynthetic(cmd *cobra.Command, st *store.Store, n int, randSeed uint64,
 	if err := st.DefineServices(cmd.Context(), seed.Services()); err != nil {
 		return 0, err
 	}
+	withModes, _ := cmd.Flags().GetBool("failure-modes")
+	if withModes {
+		if _, err := st.ImportCatalog(cmd.Context(), seed.FailureModes(anchor)); err != nil {
+			return 0, err
+		}
+	}
 	gen := seed.NewGenerator(randSeed, anchor)
 	bar := newProgress(cmd, "seeding", "incidents")
 	defer bar.finish()
 	written := 0
 	for written < n {
 		batch := gen.Batch(min(seedBatch, n-written))
+		if withModes {
+			seed.LinkFailureModes(batch)
+		}
 		if err := st.CreateIncidents(cmd.Context(), batch); err != nil {
 			return written, err
 		}
