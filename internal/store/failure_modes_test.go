@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -278,5 +279,111 @@ func TestCatalogImportTwiceChangesNothing(t *testing.T) {
 	var e *incident.Error
 	if !errorAs(err, &e) || e.Fields["services[0].failure_modes[0].status"] == "" || e.Fields["services[1].name"] == "" {
 		t.Fatalf("bad catalogue: %v", err)
+	}
+}
+
+// TestServiceFailureModeRecords: a service's modes come with how often
+// each materialised, how often while it was marked mitigated (by the
+// incident's start against the mode's history), and the latest incidents;
+// an incident form offers the service's own modes first, then those of
+// what it depends on, directly or not.
+func TestServiceFailureModeRecords(t *testing.T) {
+	s, ctx, now := withModes(t)
+	if err := s.DefineServices(ctx, []incident.Service{{Name: "Payments DB", DependsOn: []string{"Storage"}}, {Name: "Checkout", DependsOn: []string{"Linktree"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateFailureMode(ctx, "Storage", incident.FailureModeChange{Slug: ptr("disk-full"), Title: ptr("Disk fills up")}); err != nil {
+		t.Fatal(err)
+	}
+	// Marked mitigated on 2025-01-12; incidents before and after.
+	*now = now.Add(48 * time.Hour)
+	mitigated := incident.ModeMitigated
+	if _, err := s.UpdateFailureMode(ctx, "linktree", "db-pool-exhaustion", incident.FailureModeChange{Status: &mitigated}); err != nil {
+		t.Fatal(err)
+	}
+	file := func(title string, started time.Time, modes ...string) int64 {
+		inc := &incident.Incident{Title: title, Service: "Linktree", Severity: incident.SEV2, StartedAt: &started, FailureModes: modes}
+		if err := s.CreateIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+		return inc.ID
+	}
+	before := file("Before the fix", time.Date(2025, 1, 5, 0, 0, 0, 0, time.UTC), "db-pool-exhaustion", "paymentsdb/missing-index")
+	after := file("After the fix", time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), "db-pool-exhaustion")
+	file("Unrelated", time.Date(2025, 2, 2, 0, 0, 0, 0, time.UTC))
+
+	records, err := s.ServiceFailureModes(ctx, "Linktree")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 1 {
+		t.Fatalf("records %+v", records)
+	}
+	r := records[0]
+	if r.Slug != "db-pool-exhaustion" || r.Materialised != 2 || r.WhileMitigated != 1 || len(r.Incidents) != 2 ||
+		r.Incidents[0].ID != after || !r.Incidents[0].WhileMitigated || r.Incidents[1].ID != before || r.Incidents[1].WhileMitigated ||
+		r.Incidents[0].Title != "After the fix" || r.Incidents[0].Service != "Linktree" {
+		t.Fatalf("record %+v", r)
+	}
+	records, err = s.ServiceFailureModes(ctx, "paymentsdb")
+	if err != nil || len(records) != 1 || records[0].Materialised != 1 || records[0].Incidents[0].ID != before {
+		t.Fatalf("the dependency's records %+v (%v)", records, err)
+	}
+	if _, err := s.ServiceFailureModes(ctx, "nothing"); incident.ErrorCode(err) != incident.ENOTFOUND {
+		t.Fatalf("an unknown service: %v", err)
+	}
+
+	offered, err := s.OfferedFailureModes(ctx, "Checkout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, m := range offered {
+		refs = append(refs, m.Ref("checkout"))
+	}
+	if want := []string{"linktree/db-pool-exhaustion", "paymentsdb/missing-index", "storage/disk-full"}; !slices.Equal(refs, want) {
+		t.Fatalf("offered to Checkout %v, want %v", refs, want)
+	}
+	if offered, err = s.OfferedFailureModes(ctx, "Payments DB"); err != nil || len(offered) != 2 || offered[0].ServiceKey != "paymentsdb" {
+		t.Fatalf("offered to Payments DB %+v (%v)", offered, err)
+	}
+	if offered, err = s.OfferedFailureModes(ctx, "New Service"); err != nil || len(offered) != 0 {
+		t.Fatalf("offered to a new service %+v (%v)", offered, err)
+	}
+}
+
+// TestConcurrentFailureModeEdits: edits made at the same version from
+// many writers at once (on PostgreSQL, from many connections) save once;
+// every other is a conflict, and none is lost silently.
+func TestConcurrentFailureModeEdits(t *testing.T) {
+	s, ctx, _ := withModes(t)
+	const writers, rounds = 8, 5
+	for round := 1; round <= rounds; round++ {
+		errs := make(chan error, writers)
+		for i := range writers {
+			go func() {
+				title := fmt.Sprintf("Edit %d of round %d", i, round)
+				_, err := s.UpdateFailureMode(ctx, "linktree", "db-pool-exhaustion", incident.FailureModeChange{Title: &title, Version: ptr(round)})
+				errs <- err
+			}()
+		}
+		saved, conflicts := 0, 0
+		for range writers {
+			switch err := <-errs; {
+			case err == nil:
+				saved++
+			case incident.ErrorCode(err) == incident.ECONFLICT:
+				conflicts++
+			default:
+				t.Errorf("an edit failed: %v", err)
+			}
+		}
+		m, err := s.FailureMode(ctx, "linktree", "db-pool-exhaustion")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved != 1 || conflicts != writers-1 || m.Version != round+1 {
+			t.Fatalf("round %d: %d saved, %d conflicts, version %d", round, saved, conflicts, m.Version)
+		}
 	}
 }
