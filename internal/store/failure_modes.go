@@ -182,6 +182,17 @@ func lockService(tx *gorm.DB, nameOrKey string) (string, error) {
 	return key, nil
 }
 
+// lockedMode locks a failure mode's service (lockService) and reads the
+// mode, for a write that decides on what it reads.
+func lockedMode(tx *gorm.DB, nameOrKey, slug string) (string, *incident.FailureMode, error) {
+	key, err := lockService(tx, nameOrKey)
+	if err != nil {
+		return "", nil, err
+	}
+	m, err := failureModeIn(tx, key, slug)
+	return key, m, err
+}
+
 // CreateFailureMode adds a failure mode to a service: slug and title are
 // required, the status is unmitigated unless given. It answers the stored
 // mode, at version 1, whose history starts with its status.
@@ -234,11 +245,7 @@ var modeBookkeeping = []string{"service_key", "slug", "created_at", "updated_at"
 func (s *Store) UpdateFailureMode(ctx context.Context, nameOrKey, slug string, change incident.FailureModeChange) (*incident.FailureMode, error) {
 	var out *incident.FailureMode
 	err := s.write(ctx, func(tx *writeTx) error {
-		key, err := lockService(tx.db, nameOrKey)
-		if err != nil {
-			return err
-		}
-		before, err := failureModeIn(tx.db, key, slug)
+		key, before, err := lockedMode(tx.db, nameOrKey, slug)
 		if err != nil {
 			return err
 		}
@@ -279,11 +286,7 @@ func (s *Store) UpdateFailureMode(ctx context.Context, nameOrKey, slug string, c
 // it first.
 func (s *Store) DeleteFailureMode(ctx context.Context, nameOrKey, slug string) error {
 	return s.write(ctx, func(tx *writeTx) error {
-		key, err := lockService(tx.db, nameOrKey)
-		if err != nil {
-			return err
-		}
-		before, err := failureModeIn(tx.db, key, slug)
+		key, before, err := lockedMode(tx.db, nameOrKey, slug)
 		if err != nil {
 			return err
 		}

@@ -22,21 +22,35 @@ func mustContain(t *testing.T, what string, page []byte, pieces ...string) {
 	}
 }
 
-// TestFailureModesOnTheServicePage adds, edits and deletes a failure mode
-// with the service page's forms, as a responder would without a script:
-// refused input is shown again as typed beside its problem, a stale edit
-// is a conflict that keeps the text, and each change is in the audit log.
-func TestFailureModesOnTheServicePage(t *testing.T) {
+// withCatalogAsResponder is a server holding the example catalogue, and
+// the browser of rosa, a responder, signed in.
+func withCatalogAsResponder(t *testing.T) (*api, *browser) {
+	t.Helper()
 	a := newAPI(t)
 	loadExampleCatalog(t, a)
 	a.addUser("rosa", incident.RoleResponder, password)
 	b := a.browser()
 	b.login("rosa", password)
+	return a, b
+}
 
-	resp, page := b.do("GET", "/services/linktree", "", nil)
+// page gets a page and fails the test unless it answers 200.
+func (b *browser) page(path string) []byte {
+	b.t.Helper()
+	resp, body := b.do("GET", path, "", nil)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%d %s", resp.StatusCode, page)
+		b.t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
 	}
+	return body
+}
+
+// TestFailureModesOnTheServicePage adds, edits and deletes a failure mode
+// with the service page's forms, as a responder would without a script:
+// refused input is shown again as typed beside its problem, a stale edit
+// is a conflict that keeps the text, and each change is in the audit log.
+func TestFailureModesOnTheServicePage(t *testing.T) {
+	a, b := withCatalogAsResponder(t)
+	page := b.page("/services/linktree")
 	mustContain(t, "the service page", page,
 		`id="mode-db-pool-exhaustion"`, `id="mode-no-regional-failover"`, "4 known failure modes, 2 unmitigated",
 		"History: 2 status changes", `<svg viewBox=`, `<th scope="row">content creators</th><td>relies on Linktree</td>`,
@@ -44,7 +58,7 @@ func TestFailureModesOnTheServicePage(t *testing.T) {
 
 	add := url.Values{"slug": {"Not A Slug"}, "title": {"A purge sends everything to the origin"}, "status": {"mitigated"},
 		"description": {"Typed *text*"}, "detection": {""}, "mitigation": {"Stagger purges."}}
-	resp, page = b.postForm("/services/linktree/failure-modes", add)
+	resp, page := b.postForm("/services/linktree/failure-modes", add)
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("bad slug: %d", resp.StatusCode)
 	}
@@ -126,22 +140,14 @@ func TestFailureModesOnTheServicePage(t *testing.T) {
 // an unknown one beside the field with the known ones named, and the
 // incident and service pages show the link.
 func TestIncidentFormOffersFailureModes(t *testing.T) {
-	a := newAPI(t)
-	loadExampleCatalog(t, a)
-	a.addUser("rosa", incident.RoleResponder, password)
-	b := a.browser()
-	b.login("rosa", password)
-
-	resp, page := b.do("GET", "/incidents/new?service=linktree", "", nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%d %s", resp.StatusCode, page)
-	}
+	a, b := withCatalogAsResponder(t)
+	page := b.page("/incidents/new?service=linktree")
 	mustContain(t, "the new form", page, `name="service" value="Linktree"`, "Linktree’s own",
 		`name="failure_modes" value="db-pool-exhaustion"`, `name="failure_modes" value="paymentsdb/missing-index-slow-queries"`,
 		"Payments DB <span class=\"muted\">(a dependency)</span>")
 
 	// The script's fragment follows the service typed, keeping what is checked.
-	resp, page = b.postForm("/incidents/failure-modes", url.Values{"service": {"Payment Processing"}, "failure_modes": {"paymentsdb/missing-index-slow-queries"}})
+	resp, page := b.postForm("/incidents/failure-modes", url.Values{"service": {"Payment Processing"}, "failure_modes": {"paymentsdb/missing-index-slow-queries"}})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("fragment: %d %s", resp.StatusCode, page)
 	}

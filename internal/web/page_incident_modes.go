@@ -68,13 +68,9 @@ func (s *Server) offerModes(ctx context.Context, service string, chosen []string
 			return nil, err
 		}
 	}
-	names, err := s.store.ServiceNames(ctx)
+	nameOf, err := s.serviceNamesByKey(ctx)
 	if err != nil {
 		return nil, err
-	}
-	nameOf := map[string]string{}
-	for _, n := range names {
-		nameOf[incident.ServiceKey(n)] = n
 	}
 	offered := map[string]bool{}
 	for _, m := range modes {
@@ -160,13 +156,9 @@ func (s *Server) linkedModes(ctx context.Context, inc *incident.Incident) ([]lin
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	names, err := s.store.ServiceNames(ctx)
+	nameOf, err := s.serviceNamesByKey(ctx)
 	if err != nil {
 		return nil, err
-	}
-	nameOf := map[string]string{}
-	for _, n := range names {
-		nameOf[incident.ServiceKey(n)] = n
 	}
 	modesOf := map[string][]incident.FailureMode{}
 	out := make([]linkedMode, 0, len(refs))

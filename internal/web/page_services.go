@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -140,7 +141,7 @@ func (s *Server) showService(c *gin.Context, status int, refused func(*serviceVi
 		writeError(c, err)
 		return
 	}
-	names, err := s.serviceNamesByKey(c)
+	names, err := s.serviceNamesByKey(ctx)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -156,8 +157,9 @@ func (s *Server) showService(c *gin.Context, status int, refused func(*serviceVi
 	renderView(c, status, "service", newView(c, svc.Name, "services", v))
 }
 
-func (s *Server) serviceNamesByKey(c *gin.Context) (map[string]string, error) {
-	names, err := s.store.ServiceNames(c.Request.Context())
+// serviceNamesByKey maps each service's key to its display name.
+func (s *Server) serviceNamesByKey(ctx context.Context) (map[string]string, error) {
+	names, err := s.store.ServiceNames(ctx)
 	if err != nil {
 		return nil, err
 	}
