@@ -61,7 +61,7 @@ func runReport(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := report.Build(cmd.Context(), st.Reader(), params)
+	r, err := report.Build(cmd.Context(), st, params)
 	if err != nil {
 		return err // main describes a domain error with its fields
 	}

@@ -77,7 +77,7 @@ func benchmarkReport(b *testing.B, n int, params report.Params) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		r, err := report.Build(ctx, st.Reader(), params)
+		r, err := report.Build(ctx, st, params)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func TestReportOverTheCorpus(t *testing.T) {
 		}
 	}
 
-	r, err := report.Build(ctx, st.Reader(), report.Params{})
+	r, err := report.Build(ctx, st, report.Params{})
 	if err != nil {
 		t.Fatal(err)
 	}

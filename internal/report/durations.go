@@ -1,11 +1,9 @@
 package report
 
 import (
-	"database/sql"
-	"fmt"
+	"context"
 	"slices"
-
-	"gorm.io/gorm"
+	"strings"
 )
 
 // Durations summarises one duration over a set of incidents. Medians and
@@ -36,14 +34,14 @@ type sample struct {
 	missing, inconsistent int
 }
 
-func (s *sample) add(d sql.NullInt64) {
+func (s *sample) add(d Elapsed) {
 	switch {
-	case !d.Valid:
+	case !d.Known:
 		s.missing++
-	case d.Int64 < 0:
+	case d.Seconds < 0:
 		s.inconsistent++
 	default:
-		s.seconds = append(s.seconds, d.Int64)
+		s.seconds = append(s.seconds, d.Seconds)
 	}
 }
 
@@ -67,7 +65,7 @@ func (s *sample) summary() Durations {
 	return d
 }
 
-// The three durations, in the order durationsSQL gives them.
+// The three durations, in the order of Phases.
 const (
 	detect = iota
 	mitigate
@@ -75,25 +73,11 @@ const (
 	metrics
 )
 
-// durationsSQL computes each incident's three durations, NULL where a
-// timestamp is unknown. Percentiles need the values themselves, so Go
-// receives this one narrow stream and sorts it: three integers and a short
-// group label per incident, against a window function per metric that
-// would make SQLite materialise and sort the rows once per metric.
-const durationsSQL = `
-SELECT %s AS grp,
-	i.detected_at - i.started_at,
-	i.mitigated_at - i.started_at,
-	i.resolved_at - i.started_at
-FROM incidents AS i WHERE %s`
-
 // readDurations streams the durations of the incidents in scope, split by
-// the SQL expression group.
-func readDurations(db *gorm.DB, in scope, group string) (map[string]*[metrics]sample, error) {
+// the group column.
+func readDurations(ctx context.Context, src Source, in Scope, by DurationGroup) (map[string]*[metrics]sample, error) {
 	out := map[string]*[metrics]sample{}
-	var key sql.RawBytes
-	var d [metrics]sql.NullInt64
-	err := eachRow(db, fmt.Sprintf(durationsSQL, group, in.cond), in.args, []any{&key, &d[0], &d[1], &d[2]}, func() {
+	err := src.EachDuration(ctx, in, by, func(key []byte, d *Phases) {
 		s := out[string(key)]
 		if s == nil {
 			s = &[metrics]sample{}
@@ -128,15 +112,15 @@ func groupList(groups map[string]*[metrics]sample, m int) []GroupDurations {
 		if a.Count != b.Count {
 			return b.Count - a.Count
 		}
-		return compareStrings(a.Key, b.Key)
+		return strings.Compare(a.Key, b.Key)
 	})
 	return out
 }
 
 // durationSection fills the three durations and time to detect by method
 // from one stream.
-func durationSection(db *gorm.DB, in scope, r *Report) error {
-	byMethod, err := readDurations(db, in, "i.detection_method")
+func durationSection(ctx context.Context, src Source, in Scope, r *Report) error {
+	byMethod, err := readDurations(ctx, src, in, ByDetectionMethod)
 	if err != nil {
 		return err
 	}

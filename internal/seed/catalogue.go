@@ -22,6 +22,7 @@ type service struct {
 	vendors    []string // external providers it calls
 	industries []string // industries or business functions relying on it
 	dependents []string // derived: industries plus catalogue services calling it
+	related    []int    // derived: catalogue indexes of the services it calls and that call it
 }
 
 // catalogue lists the services in popularity order: the first ones get most
@@ -252,8 +253,29 @@ func init() {
 			}
 			u := &catalogue[j]
 			u.dependents = append(u.dependents, s.name)
+			s.related = append(s.related, j)
+			u.related = append(u.related, i)
 		}
 	}
+}
+
+// combine joins every head with every tail: "pool" and "max_idle" give
+// "pool.max_idle"; an empty tail gives the head alone.
+func combine(sep string, heads, tails []string) []string {
+	out := make([]string, 0, len(heads)*len(tails))
+	for _, h := range heads {
+		for _, t := range tails {
+			switch {
+			case t == "":
+				out = append(out, h)
+			case sep == "" || strings.HasPrefix(t, "/") || strings.HasPrefix(t, "_"):
+				out = append(out, h+t)
+			default:
+				out = append(out, h+sep+t)
+			}
+		}
+	}
+	return out
 }
 
 // Services returns the synthetic service catalogue as domain services, with
@@ -281,22 +303,49 @@ var (
 
 	genericVendors = []string{"the upstream DNS provider", "the cloud object store", "the identity provider", "the SMS provider", "the email provider", "the managed Redis service"}
 
-	configKeys = []string{
-		"max_connections", "request_timeout_ms", "pool.max_idle", "retry.max_attempts", "rate_limit.burst",
-		"cache.ttl_seconds", "upstream.endpoint", "worker.concurrency", "circuit_breaker.threshold",
-		"gc.max_pause_ms", "batch.size", "tls.min_version", "read_replica.weight", "queue.prefetch",
-		"session.ttl", "health_check.path", "log.level", "feature_rollout.percent", "dns.resolver", "keepalive.timeout",
-	}
-
 	featureFlags = []string{
 		"new-pricing-engine", "async-checkout", "unified-login", "search-v2", "edge-compression",
 		"batch-writes", "smart-retries", "one-click-pay", "lazy-images", "regional-routing",
 		"ledger-v3", "streaming-export", "dark-mode-api", "fast-refunds", "grpc-transport",
+		"split-tender", "cart-v2", "token-binding", "adaptive-throttling", "partial-captures",
+		"realtime-stock", "webauthn-login", "bulk-invoices", "geo-sharding", "http3-edge",
+		"async-payouts", "saved-searches", "multi-currency", "instant-refunds", "push-batching",
+		"shadow-reads", "new-tax-engine", "order-merging", "delta-sync", "cold-cache-warmup", "fraud-model-v7",
 	}
 
-	tables = []string{"orders", "sessions", "ledger_entries", "payments", "users", "inventory_items", "invoices", "events", "carts", "payouts", "audit_log", "subscriptions", "coupons", "shipments", "search_documents"}
-
-	queues = []string{"orders.created", "payments.captured", "email.outbound", "index.updates", "webhook.deliveries", "inventory.changes", "refunds.requested", "payouts.scheduled", "push.fanout", "audit.events"}
+	// The identifiers a post-mortem quotes: config keys, tables, queues,
+	// API routes and jobs. A real system has hundreds of each, so they are
+	// built from parts; with a few dozen, unrelated incidents would often
+	// quote the same ones by chance.
+	configKeys = combine(".",
+		[]string{"http", "grpc", "db", "cache", "retry", "pool", "queue", "worker", "lb", "dns", "tls", "auth",
+			"rate_limit", "circuit_breaker", "autoscaler", "session", "upload", "webhook", "search", "outbox"},
+		[]string{"timeout_ms", "max_connections", "max_idle", "max_attempts", "burst", "ttl_seconds", "batch_size",
+			"concurrency", "threshold", "prefetch", "backoff_ms", "min_idle", "drain_seconds", "max_body_bytes", "buffer_size"})
+	tables = combine("",
+		[]string{"orders", "sessions", "ledger_entries", "payments", "users", "inventory_items", "invoices",
+			"events", "carts", "payouts", "audit_log", "subscriptions", "coupons", "shipments", "search_documents",
+			"refunds", "order_lines", "price_rules", "tax_rates", "webhook_attempts", "api_keys", "devices",
+			"notifications", "chat_messages", "product_images", "warehouses", "stock_moves", "fx_rates",
+			"loyalty_accounts", "feature_snapshots", "disputes", "settlements", "addresses", "outbox", "job_runs", "customers"},
+		[]string{"", "_archive", "_history", "_pending", "_daily", "_v2"})
+	queues = combine(".",
+		[]string{"orders", "payments", "email", "index", "webhook", "inventory", "refunds", "payouts", "push",
+			"audit", "carts", "invoices", "sessions", "prices", "shipments", "fraud", "ledger", "users", "images", "chat"},
+		[]string{"created", "updated", "captured", "failed", "requested", "scheduled", "delivered", "expired"})
+	endpoints = combine("",
+		[]string{"/v1/charges", "/v1/refunds", "/v2/orders", "/checkout", "/v1/cart", "/v1/sessions", "/oauth",
+			"/v1/search", "/v1/products", "/v1/prices", "/v1/stock", "/v1/invoices", "/v1/subscriptions", "/v1/payouts",
+			"/v1/webhooks", "/v1/users", "/v1/addresses", "/v1/shipping", "/v1/tax", "/v1/coupons",
+			"/v1/recommendations", "/v1/images", "/v1/chat", "/v1/reports", "/v1/ledger", "/v1/fraud",
+			"/v1/exports", "/v1/notifications", "/v1/disputes", "/v1/loyalty", "/v1/uploads", "/v1/geo",
+			"/v1/settlements", "/v1/devices", "/v1/catalogue"},
+		[]string{"", "/:id", "/search", "/batch", "/quote", "/validate", "/:id/cancel"})
+	jobs = combine("-",
+		[]string{"invoice", "payout", "stock", "session", "log", "backup", "price", "fx-rate", "dunning", "cache",
+			"orphan", "gdpr", "report", "image", "tax-table", "coupon", "loyalty", "metrics", "partition",
+			"certificate", "key", "shipment", "search", "ledger"},
+		[]string{"sync", "cleanup", "rollup", "reindex", "export", "import", "expiry", "backfill"})
 
 	// Teams that own cross-cutting follow-ups, besides each service's team.
 	teamSRE           = "sre"

@@ -56,24 +56,28 @@ type patternReport struct {
 	Window struct {
 		Since, Until *time.Time
 	} `json:"window"`
-	Incidents      int                `json:"incidents"`
-	ByService      []keyCount         `json:"by_service"`
-	BySeverity     []keyCount         `json:"by_severity"`
-	ByMonth        []keyCount         `json:"by_month"`
-	TimeToResolve  durationSummary    `json:"time_to_resolve"`
-	TimeToDetect   durationSummary    `json:"time_to_detect"`
-	Recurring      []map[string]any   `json:"recurring"`
-	ActionItems    map[string]float64 `json:"action_items"`
-	Detection      map[string]any     `json:"detection"`
-	DataQuality    map[string]any     `json:"data_quality"`
-	Findings       []string           `json:"findings"`
-	ByCause        []keyCount         `json:"by_cause_category"`
-	ByFactor       []keyCount         `json:"by_factor_category"`
-	ByGap          []keyCount         `json:"by_gap_category"`
-	ByTag          []keyCount         `json:"by_tag"`
-	ByOutage       []keyCount         `json:"by_outage_type"`
-	ByMethod       []keyCount         `json:"by_detection_method"`
-	TimeToMitigate durationSummary    `json:"time_to_mitigate"`
+	Incidents     int                `json:"incidents"`
+	ByService     []keyCount         `json:"by_service"`
+	BySeverity    []keyCount         `json:"by_severity"`
+	ByMonth       []keyCount         `json:"by_month"`
+	TimeToResolve durationSummary    `json:"time_to_resolve"`
+	TimeToDetect  durationSummary    `json:"time_to_detect"`
+	Recurring     []map[string]any   `json:"recurring"`
+	ActionItems   map[string]float64 `json:"action_items"`
+	Detection     map[string]any     `json:"detection"`
+	DataQuality   map[string]any     `json:"data_quality"`
+	Findings      []struct {
+		Kind string  `json:"kind"`
+		Text string  `json:"text"`
+		IDs  []int64 `json:"ids"`
+	} `json:"findings"`
+	ByCause        []keyCount      `json:"by_cause_category"`
+	ByFactor       []keyCount      `json:"by_factor_category"`
+	ByGap          []keyCount      `json:"by_gap_category"`
+	ByTag          []keyCount      `json:"by_tag"`
+	ByOutage       []keyCount      `json:"by_outage_type"`
+	ByMethod       []keyCount      `json:"by_detection_method"`
+	TimeToMitigate durationSummary `json:"time_to_mitigate"`
 }
 
 type keyCount struct {
@@ -162,9 +166,14 @@ func TestPatternReportOverHTTP(t *testing.T) {
 			t.Errorf("the report lacks %s", key)
 		}
 	}
-	// All variants share the example's cause: it recurs on both services.
-	if len(r.Recurring) == 0 {
-		t.Error("no recurring cause")
+	// All variants share the example's cause: it recurs on each service
+	// (the two are not related, so not across them), with nothing done to
+	// prevent it, which the first finding says.
+	if len(r.Recurring) != 2 {
+		t.Errorf("%d recurring failures, want one per service: %v", len(r.Recurring), r.Recurring)
+	}
+	if len(r.Findings) == 0 || r.Findings[0].Kind != "unmitigated_repeat" || len(r.Findings[0].IDs) < 2 {
+		t.Errorf("findings %+v do not start with the failure that came back", r.Findings)
 	}
 }
 
@@ -239,7 +248,8 @@ func TestPatternReportAsMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"# Reliability review: Payments | API, in all recorded history",
 		"## Findings",
-		fmt.Sprintf("- %d incidents in all recorded history across 1 service", n),
+		fmt.Sprintf("- The same failure hit Payments | API %d times", n),
+		"([#2](/incidents/2), [#4](/incidents/4)",
 		`| Payments \| API |`,
 		"## Action items",
 	} {
