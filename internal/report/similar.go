@@ -9,7 +9,8 @@ import (
 // the same failure when
 //
 //   - their services are the same or one depends directly on the other;
-//   - their weighted Jaccard similarity, Σ w(shared tokens) / Σ w(tokens
+//   - they share at least minSharedTokens tokens that weigh something, and
+//     their weighted Jaccard similarity, Σ w(shared tokens) / Σ w(tokens
 //     of either), is at least minSimilarity, where a token weighs
 //     ln(N / df): N descriptions in the pass, df of them holding it. A
 //     word most descriptions use says little, a rare one much, and a token
@@ -28,16 +29,18 @@ import (
 const (
 	minSimilarity     = 0.35
 	minIdentAgreement = 0.6
-	minSimilarTokens  = 4 // of non-zero weight: shorter texts say too little to call two incidents the same
-	maxIdents         = 8 // the rarest identifiers of a text that are indexed
-	maxCandidates     = 256
-	maxChainWalk      = 64 // entries read per key: bounds the work on a key many anchors share
+	// minSharedTokens: near-identical texts share at least this many tokens
+	// of non-zero weight; "a bad config took down" is not the same failure
+	// told twice, however short the two summaries around it.
+	minSharedTokens = 6
+	maxIdents       = 8 // the rarest identifiers of a text that are indexed
+	maxCandidates   = 256
+	maxChainWalk    = 64 // entries read per key: bounds the work on a key many anchors share
 )
 
 // textRecord is one description: a primary cause (position −1) or a
 // contributing factor of an incident. Its token set lives in the shared
-// arena at [from, to), sorted by token id once the matcher has prepared
-// it; records with the same text share one span.
+// arena at [from, to); records with the same text share one span.
 type textRecord struct {
 	incidentID int64
 	sortAt     int64
@@ -62,17 +65,18 @@ type matcher struct {
 	df      []int32    // by token id
 	related [][]uint32 // by service: itself and the services it depends on or that depend on it
 	total   []float32  // by record: the weight of its tokens
+	useful  []int32    // by record: its tokens of non-zero weight
+	mark    []int32    // by token id: the record (index + 1) being placed holds it
 }
 
-// newMatcher counts how many descriptions hold each token, weighs the
-// tokens, and sorts each record's tokens.
+// newMatcher counts how many descriptions hold each token and weighs the
+// tokens.
 func newMatcher(h *history, related [][]uint32) *matcher {
-	m := &matcher{h: h, related: related, df: make([]int32, len(h.tok.hashes)), weight: make([]float32, len(h.tok.hashes)),
-		total: make([]float32, len(h.texts))}
+	tokens := len(h.tok.hashes)
+	m := &matcher{h: h, related: related, df: make([]int32, tokens), weight: make([]float32, tokens),
+		total: make([]float32, len(h.texts)), useful: make([]int32, len(h.texts)), mark: make([]int32, tokens)}
 	for k := range h.texts {
-		span := h.tokens(&h.texts[k])
-		slices.Sort(span) // records with one text share a span; sorting it again is linear
-		for _, t := range span {
+		for _, t := range h.tokens(&h.texts[k]) {
 			m.df[t]++
 		}
 	}
@@ -84,88 +88,81 @@ func newMatcher(h *history, related [][]uint32) *matcher {
 	}
 	for k := range h.texts {
 		var w float32
+		var useful int32
 		for _, t := range h.tokens(&h.texts[k]) {
-			w += m.weight[t]
+			if m.weight[t] > 0 {
+				w += m.weight[t]
+				useful++
+			}
 		}
-		m.total[k] = w
+		m.total[k], m.useful[k] = w, useful
 	}
 	return m
 }
 
-// similarity is the weighted Jaccard similarity of two records, by a
-// merge of their sorted token ids.
-func (m *matcher) similarity(a, b int) float64 {
-	x, y := m.h.tokens(&m.h.texts[a]), m.h.tokens(&m.h.texts[b])
+// identified reports whether token t is an identifier other descriptions
+// also quote.
+func (m *matcher) identified(t uint32) bool { return m.h.tok.ident[t] && m.df[t] > 1 }
+
+// place marks record r's tokens, so that compare can score candidates
+// against it, and returns its identifiers.
+func (m *matcher) place(r int, ids []uint32) []uint32 {
+	ids = ids[:0]
+	stamp := int32(r + 1)
+	for _, t := range m.h.tokens(&m.h.texts[r]) {
+		m.mark[t] = stamp
+		if m.identified(t) {
+			ids = append(ids, t)
+		}
+	}
+	return ids
+}
+
+// compare scores anchor a against the placed record r (with nIDs
+// identifiers): whether their identifiers agree, and their weighted
+// Jaccard similarity, in one pass over the anchor's tokens.
+func (m *matcher) compare(r int, nIDs int, a int) (agree bool, similarity float64) {
+	stamp := int32(r + 1)
 	var shared float32
-	for i, j := 0, 0; i < len(x) && j < len(y); {
-		switch {
-		case x[i] == y[j]:
-			shared += m.weight[x[i]]
-			i++
-			j++
-		case x[i] < y[j]:
-			i++
-		default:
-			j++
+	sharedIDs, aIDs, sharedTokens := 0, 0, 0
+	for _, t := range m.h.tokens(&m.h.texts[a]) {
+		held := m.mark[t] == stamp && m.weight[t] > 0
+		if held {
+			shared += m.weight[t]
+			sharedTokens++
 		}
-	}
-	union := m.total[a] + m.total[b] - shared
-	if union <= 0 {
-		return 0
-	}
-	return float64(shared / union)
-}
-
-// identifiers appends a record's identifiers that other descriptions also
-// quote, at most maxIdents of the rarest, sorted by token id.
-func (m *matcher) identifiers(dst []uint32, r int) []uint32 {
-	dst = dst[:0]
-	for _, t := range m.h.tokens(&m.h.texts[r]) {
-		if m.h.tok.ident[t] && m.df[t] > 1 {
-			dst = append(dst, t)
-		}
-	}
-	if len(dst) > maxIdents {
-		slices.SortFunc(dst, func(a, b uint32) int {
-			if m.df[a] != m.df[b] {
-				return cmpInt(m.df[a], m.df[b])
+		if m.identified(t) {
+			aIDs++
+			if held {
+				sharedIDs++
 			}
-			return cmpInt(a, b)
-		})
-		dst = dst[:maxIdents]
-		slices.Sort(dst)
-	}
-	return dst
-}
-
-// identsAgree reports whether two sorted identifier sets have a Jaccard
-// similarity of at least minIdentAgreement.
-func identsAgree(x, y []uint32) bool {
-	shared := 0
-	for i, j := 0, 0; i < len(x) && j < len(y); {
-		switch {
-		case x[i] == y[j]:
-			shared++
-			i++
-			j++
-		case x[i] < y[j]:
-			i++
-		default:
-			j++
 		}
 	}
-	return float64(shared) >= minIdentAgreement*float64(len(x)+len(y)-shared)
+	if (nIDs > 0) != (aIDs > 0) || sharedTokens < minSharedTokens {
+		return false, 0
+	}
+	if nIDs > 0 && float64(sharedIDs) < minIdentAgreement*float64(nIDs+aIDs-sharedIDs) {
+		return false, 0
+	}
+	union := m.total[r] + m.total[a] - shared
+	if union <= 0 {
+		return true, 0
+	}
+	return true, float64(shared / union)
 }
 
-// informative counts a record's tokens of non-zero weight.
-func (m *matcher) informative(r int) int {
-	n := 0
-	for _, t := range m.h.tokens(&m.h.texts[r]) {
-		if m.weight[t] > 0 {
-			n++
-		}
+// rarest keeps the maxIdents identifiers of the fewest descriptions.
+func (m *matcher) rarest(ids []uint32) []uint32 {
+	if len(ids) <= maxIdents {
+		return ids
 	}
-	return n
+	slices.SortFunc(ids, func(a, b uint32) int {
+		if m.df[a] != m.df[b] {
+			return cmpInt(m.df[a], m.df[b])
+		}
+		return cmpInt(a, b)
+	})
+	return ids[:maxIdents]
 }
 
 // cluster groups near-identical records. Records are taken in
@@ -192,10 +189,9 @@ func (m *matcher) cluster() []similarGroup {
 	h := m.h
 	var (
 		anchorOf  []int // by group: the anchor record
-		anchorIDs [][]uint32
 		sizes     []int32
 		groupOf   = make([]int32, len(h.texts))
-		textGroup = map[[2]uint32]int32{} // (span, service) → group
+		textGroup = map[[2]uint32]int32{} // factors: (span, service) → group
 		index     = newChainIndex(len(h.texts))
 		seen      []int32 // by group: the record (index + 1) that last met it
 		ids       []uint32
@@ -207,19 +203,23 @@ func (m *matcher) cluster() []similarGroup {
 	for r := range h.texts {
 		groupOf[r] = -1
 		rec := &h.texts[r]
-		if m.informative(r) < minSimilarTokens {
+		if m.useful[r] < minSharedTokens {
 			continue
 		}
+		// Factors repeat word for word and share one span; causes never do.
 		same := [2]uint32{rec.from, rec.service}
-		if g, ok := textGroup[same]; ok && h.texts[anchorOf[g]].incident != rec.incident {
-			groupOf[r] = g
-			sizes[g]++
-			continue
+		if rec.position >= 0 {
+			if g, ok := textGroup[same]; ok && h.texts[anchorOf[g]].incident != rec.incident {
+				groupOf[r] = g
+				sizes[g]++
+				continue
+			}
 		}
-		ids = m.identifiers(ids, r)
+		ids = m.place(r, ids)
+		nIDs := len(ids)
 		keys = keys[:0]
-		if len(ids) > 0 {
-			keys = identKeys(keys, ids)
+		if nIDs > 0 {
+			keys = identKeys(keys, m.rarest(ids))
 		} else {
 			m.minhash(r, &sig)
 			keys = append(keys, proseKeys(&sig, &bandKeys)...)
@@ -248,22 +248,21 @@ func (m *matcher) cluster() []similarGroup {
 			if h.texts[a].incident == rec.incident {
 				continue
 			}
-			if len(ids) > 0 && !identsAgree(ids, anchorIDs[g]) {
-				continue
-			}
-			if sim := m.similarity(r, a); sim >= minSimilarity && (sim > best || (sim == best && g < joined)) {
+			if agree, sim := m.compare(r, nIDs, a); agree && sim >= minSimilarity && (sim > best || (sim == best && g < joined)) {
 				joined, best = g, sim
 			}
 		}
 		if joined < 0 {
 			joined = int32(len(anchorOf))
-			anchorOf, anchorIDs, sizes = append(anchorOf, r), append(anchorIDs, slices.Clone(ids)), append(sizes, 0)
+			anchorOf, sizes = append(anchorOf, r), append(sizes, 0)
 			seen = append(seen, stamp)
 			for _, k := range keys {
 				index.add(serviceKey(rec.service, k), joined)
 			}
 		}
-		textGroup[same] = joined
+		if rec.position >= 0 {
+			textGroup[same] = joined
+		}
 		groupOf[r] = joined
 		sizes[joined]++
 	}
@@ -285,8 +284,8 @@ func (m *matcher) cluster() []similarGroup {
 	return out
 }
 
-// identKeys appends the index keys of a sorted identifier set: each pair,
-// or the one identifier.
+// identKeys appends the index keys of an identifier set: each pair, or
+// the one identifier.
 func identKeys(dst []uint64, ids []uint32) []uint64 {
 	if len(ids) == 1 {
 		return append(dst, pairKey(ids[0], ids[0]))
@@ -299,8 +298,9 @@ func identKeys(dst []uint64, ids []uint32) []uint64 {
 	return dst
 }
 
+// pairKey is the key of two identifiers, in either order.
 func pairKey(a, b uint32) uint64 {
-	state := uint64(a)<<32 | uint64(b)
+	state := uint64(min(a, b))<<32 | uint64(max(a, b))
 	return splitmix(&state)
 }
 

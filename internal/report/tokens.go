@@ -174,16 +174,32 @@ func closingRun(s []byte, n int) int {
 }
 
 // appendIdent adds a code span's text, lowercased with its inner spaces
-// collapsed, when it holds a letter.
+// collapsed, when it holds a letter. ASCII takes one table lookup a byte.
 func (t *tokenizer) appendIdent(dst []uint32, span []byte) []uint32 {
-	h, letters, space := uint64(fnvOffset)^identMark, false, false
+	h := uint64(fnvOffset) ^ identMark
 	h *= fnvPrime
-	started := false
+	letters, space, started := false, false, false
 	for i := 0; i < len(span); {
-		r, size := rune(span[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRune(span[i:])
+		c := span[i]
+		if c < utf8.RuneSelf {
+			i++
+			if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				space = started
+				continue
+			}
+			if space {
+				h = (h ^ ' ') * fnvPrime
+				space = false
+			}
+			started = true
+			if f := asciiFold[c]; f != 0 {
+				c = f
+				letters = letters || f > '9'
+			}
+			h = (h ^ uint64(c)) * fnvPrime
+			continue
 		}
+		r, size := utf8.DecodeRune(span[i:])
 		i += size
 		if unicode.IsSpace(r) {
 			space = started

@@ -303,36 +303,33 @@ var (
 
 	genericVendors = []string{"the upstream DNS provider", "the cloud object store", "the identity provider", "the SMS provider", "the email provider", "the managed Redis service"}
 
-	featureFlags = []string{
-		"new-pricing-engine", "async-checkout", "unified-login", "search-v2", "edge-compression",
-		"batch-writes", "smart-retries", "one-click-pay", "lazy-images", "regional-routing",
-		"ledger-v3", "streaming-export", "dark-mode-api", "fast-refunds", "grpc-transport",
-		"split-tender", "cart-v2", "token-binding", "adaptive-throttling", "partial-captures",
-		"realtime-stock", "webauthn-login", "bulk-invoices", "geo-sharding", "http3-edge",
-		"async-payouts", "saved-searches", "multi-currency", "instant-refunds", "push-batching",
-		"shadow-reads", "new-tax-engine", "order-merging", "delta-sync", "cold-cache-warmup", "fraud-model-v7",
-	}
-
 	// The identifiers a post-mortem quotes: config keys, tables, queues,
 	// API routes and jobs. A real system has hundreds of each, so they are
 	// built from parts; with a few dozen, unrelated incidents would often
 	// quote the same ones by chance.
 	configKeys = combine(".",
 		[]string{"http", "grpc", "db", "cache", "retry", "pool", "queue", "worker", "lb", "dns", "tls", "auth",
-			"rate_limit", "circuit_breaker", "autoscaler", "session", "upload", "webhook", "search", "outbox"},
+			"rate_limit", "circuit_breaker", "autoscaler", "session", "upload", "webhook", "search", "outbox",
+			"replica", "consumer", "producer", "scheduler", "gateway"},
 		[]string{"timeout_ms", "max_connections", "max_idle", "max_attempts", "burst", "ttl_seconds", "batch_size",
-			"concurrency", "threshold", "prefetch", "backoff_ms", "min_idle", "drain_seconds", "max_body_bytes", "buffer_size"})
+			"concurrency", "threshold", "prefetch", "backoff_ms", "min_idle", "drain_seconds", "max_body_bytes", "buffer_size",
+			"max_inflight", "keepalive_ms", "window_seconds", "max_retries", "queue_depth"})
+	featureFlags = combine("-",
+		[]string{"new", "async", "fast", "smart", "shadow", "lazy", "bulk", "regional", "streaming", "instant", "adaptive", "split"},
+		[]string{"pricing", "checkout", "login", "search", "refunds", "payouts", "invoices", "captures", "stock", "sessions",
+			"images", "writes", "retries", "routing", "export", "tax", "carts", "coupons", "ledger", "webhooks", "reads", "sync"})
 	tables = combine("",
 		[]string{"orders", "sessions", "ledger_entries", "payments", "users", "inventory_items", "invoices",
 			"events", "carts", "payouts", "audit_log", "subscriptions", "coupons", "shipments", "search_documents",
 			"refunds", "order_lines", "price_rules", "tax_rates", "webhook_attempts", "api_keys", "devices",
 			"notifications", "chat_messages", "product_images", "warehouses", "stock_moves", "fx_rates",
 			"loyalty_accounts", "feature_snapshots", "disputes", "settlements", "addresses", "outbox", "job_runs", "customers"},
-		[]string{"", "_archive", "_history", "_pending", "_daily", "_v2"})
+		[]string{"", "_archive", "_history", "_pending", "_daily", "_v2", "_by_day", "_index", "_log", "_shadow"})
 	queues = combine(".",
 		[]string{"orders", "payments", "email", "index", "webhook", "inventory", "refunds", "payouts", "push",
 			"audit", "carts", "invoices", "sessions", "prices", "shipments", "fraud", "ledger", "users", "images", "chat"},
-		[]string{"created", "updated", "captured", "failed", "requested", "scheduled", "delivered", "expired"})
+		[]string{"created", "updated", "captured", "failed", "requested", "scheduled", "delivered", "expired",
+			"retried", "cancelled", "settled", "deleted"})
 	endpoints = combine("",
 		[]string{"/v1/charges", "/v1/refunds", "/v2/orders", "/checkout", "/v1/cart", "/v1/sessions", "/oauth",
 			"/v1/search", "/v1/products", "/v1/prices", "/v1/stock", "/v1/invoices", "/v1/subscriptions", "/v1/payouts",
@@ -340,12 +337,12 @@ var (
 			"/v1/recommendations", "/v1/images", "/v1/chat", "/v1/reports", "/v1/ledger", "/v1/fraud",
 			"/v1/exports", "/v1/notifications", "/v1/disputes", "/v1/loyalty", "/v1/uploads", "/v1/geo",
 			"/v1/settlements", "/v1/devices", "/v1/catalogue"},
-		[]string{"", "/:id", "/search", "/batch", "/quote", "/validate", "/:id/cancel"})
+		[]string{"", "/:id", "/search", "/batch", "/quote", "/validate", "/:id/cancel", "/export", "/:id/items", "/bulk"})
 	jobs = combine("-",
 		[]string{"invoice", "payout", "stock", "session", "log", "backup", "price", "fx-rate", "dunning", "cache",
 			"orphan", "gdpr", "report", "image", "tax-table", "coupon", "loyalty", "metrics", "partition",
 			"certificate", "key", "shipment", "search", "ledger"},
-		[]string{"sync", "cleanup", "rollup", "reindex", "export", "import", "expiry", "backfill"})
+		[]string{"sync", "cleanup", "rollup", "reindex", "export", "import", "expiry", "backfill", "replay", "audit", "compaction", "snapshot"})
 
 	// Teams that own cross-cutting follow-ups, besides each service's team.
 	teamSRE           = "sre"

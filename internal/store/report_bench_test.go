@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/report"
+	"github.com/aftermath-sre/aftermath/internal/seed"
+)
+
+// statementLog records the statements a gorm pool runs while it is on,
+// with their arguments, as the database received them.
+type statementLog struct {
+	on    atomic.Bool
+	mu    sync.Mutex
+	stmts []recorded
+}
+
+type recorded struct {
+	sql  string
+	args []any
+}
+
+func (l *statementLog) register(db *gorm.DB) error {
+	record := func(tx *gorm.DB) {
+		if l.on.Load() && tx.Statement.SQL.Len() > 0 {
+			l.mu.Lock()
+			l.stmts = append(l.stmts, recorded{tx.Statement.SQL.String(), slices.Clone(tx.Statement.Vars)})
+			l.mu.Unlock()
+		}
+	}
+	cb := db.Callback()
+	for _, err := range []error{
+		cb.Query().After("gorm:query").Register("test:record_query", record),
+		cb.Row().After("gorm:row").Register("test:record_row", record),
+		cb.Raw().After("gorm:raw").Register("test:record_raw", record),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkReportAgainstItsSQL builds the pattern report over 100,000
+// incidents and, in the same run, executes the statements that report ran
+// as bare SQL: one after the other on one connection, every row stepped
+// through and its columns handed over without conversion, nothing else
+// computed. Each iteration runs both, in alternating order; the metrics
+// are the medians and their ratio.
+//
+//	go test ./internal/store -run '^$' -bench ReportAgainstItsSQL -benchtime 7x
+//
+// AFTERMATH_BENCH_INCIDENTS sets another size.
+func BenchmarkReportAgainstItsSQL(b *testing.B) {
+	if testing.Short() {
+		b.Skip("seeds 100,000 incidents; run without -short")
+	}
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("AFTERMATH_BENCH_INCIDENTS")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	anchor := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.DefineServices(ctx, seed.Services()); err != nil {
+		b.Fatal(err)
+	}
+	gen := seed.NewGenerator(1, anchor)
+	for written := 0; written < n; written += 1000 {
+		if err := s.CreateIncidents(ctx, gen.Batch(min(1000, n-written))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	params := report.Params{Now: anchor}
+
+	log := &statementLog{}
+	if err := log.register(s.reader); err != nil {
+		b.Fatal(err)
+	}
+	log.on.Store(true)
+	if _, err := report.Build(ctx, s, params); err != nil {
+		b.Fatal(err)
+	}
+	log.on.Store(false)
+	sqlDB, err := s.reader.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	bare := func() {
+		conn, err := sqlDB.Conn(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		for _, st := range log.stmts {
+			if err := stepThrough(ctx, conn, st); err != nil {
+				b.Fatalf("%s: %v", st.sql, err)
+			}
+		}
+	}
+	build := func() {
+		if _, err := report.Build(ctx, s, params); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var reportTimes, sqlTimes []float64
+	timed := func(f func()) float64 {
+		start := time.Now()
+		f()
+		return float64(time.Since(start).Microseconds()) / 1000
+	}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			reportTimes = append(reportTimes, timed(build))
+			sqlTimes = append(sqlTimes, timed(bare))
+		} else {
+			sqlTimes = append(sqlTimes, timed(bare))
+			reportTimes = append(reportTimes, timed(build))
+		}
+		i++
+	}
+	rm, sm := median(reportTimes), median(sqlTimes)
+	b.ReportMetric(rm, "report-ms")
+	b.ReportMetric(sm, "sql-ms")
+	b.ReportMetric(rm/sm, "ratio")
+	b.Logf("%d incidents, %d statements; report %v ms, its SQL %v ms (medians of %d: %.0f ms and %.0f ms, ratio %.2f)",
+		n, len(log.stmts), rounded(reportTimes), rounded(sqlTimes), len(reportTimes), rm, sm, rm/sm)
+}
+
+// stepThrough runs one statement and reads every row into raw bytes.
+func stepThrough(ctx context.Context, conn *sql.Conn, st recorded) error {
+	rows, err := conn.QueryContext(ctx, st.sql, st.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	raw := make([]sql.RawBytes, len(cols))
+	dest := make([]any, len(cols))
+	for k := range raw {
+		dest[k] = &raw[k]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func median(xs []float64) float64 {
+	v := slices.Sorted(slices.Values(xs))
+	if n := len(v); n%2 == 1 {
+		return v[n/2]
+	} else {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+}
+
+func rounded(xs []float64) []int {
+	out := make([]int, len(xs))
+	for k, x := range xs {
+		out[k] = int(x + 0.5)
+	}
+	return out
+}
