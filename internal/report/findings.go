@@ -53,14 +53,16 @@ func (h *history) findings(ctx context.Context, src Source, r *Report, fs []fail
 		return strings.Join(shown, ", ")
 	}
 
-	// Failures that keep coming back with nothing done about them: the
-	// largest first.
+	// Failures that keep coming back with nothing done about them: those
+	// that were the primary cause of the most incidents first (a factor
+	// that comes back matters less than a cause), then the largest.
 	var bare []int
 	for k := range fs {
 		if fs[k].fix == FixNone {
 			bare = append(bare, k)
 		}
 	}
+	slices.SortStableFunc(bare, func(a, b int) int { return fs[b].causes - fs[a].causes })
 	shown := bare[:min(2, len(bare))]
 	texts, err := h.describe(ctx, src, pick(fs, shown))
 	if err != nil {
@@ -94,8 +96,8 @@ func (h *history) findings(ctx context.Context, src Source, r *Report, fs []fail
 
 	// Detection gaps that recur.
 	for _, g := range r.Detection.RecurringGaps[:min(2, len(r.Detection.RecurringGaps))] {
-		add(FindingRecurringGap, g.IDs, "The same failure on %s was not caught sooner because of %s %s.",
-			serviceList(g.Services), g.Category, times(len(g.IDs)))
+		add(FindingRecurringGap, g.IDs, "A failure on %s came back and was missed the same way %s: %s.",
+			serviceList(g.Services), times(len(g.IDs)), g.Category)
 	}
 
 	// SEV1s customers found.

@@ -110,7 +110,10 @@ func (h *history) hotspots(p *Params) []Hotspot {
 		share, baseShare float64
 		ratio, pValue    float64
 	}
+	// Every pair with enough incidents and a baseline is tested; Bonferroni
+	// divides by all of them, not only by those above the ratio.
 	var tested []candidate
+	considered := 0
 	for _, pc := range pairs {
 		if pc.inWindow < minHotspotCount {
 			continue
@@ -124,6 +127,7 @@ func (h *history) hotspots(p *Params) []Hotspot {
 		default:
 			continue
 		}
+		considered++
 		n := inWindow[pc.service]
 		c.share = float64(pc.inWindow) / float64(n)
 		c.baseShare = float64(c.baseK) / float64(c.baseN)
@@ -138,7 +142,7 @@ func (h *history) hotspots(p *Params) []Hotspot {
 	var out []Hotspot
 	months := h.trendMonths(p)
 	for _, c := range tested {
-		if c.pValue >= hotspotAlpha/float64(len(tested)) {
+		if c.pValue >= hotspotAlpha/float64(considered) {
 			continue
 		}
 		series := h.monthly(c.service, c.category, months, p)

@@ -33,7 +33,7 @@ func (m *matcher) minhash(r int, sig *[minhashCount]uint32) {
 		sig[j], race[j] = emptyBin, float32(math.Inf(1))
 	}
 	for _, t := range m.h.tokens(&m.h.texts[r]) {
-		w := m.weight[t]
+		w := m.token[t].weight
 		if w == 0 {
 			continue
 		}

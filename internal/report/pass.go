@@ -24,17 +24,18 @@ import (
 // occurrences and to fixes made before the window. inScope marks the
 // incidents the report is about.
 type history struct {
-	incidents  []incidentFacts // by id
-	byID       idIndex
-	services   interned      // service keys
-	categories interned      // cause, factor and gap categories
-	labels     interned      // severities and detection methods
-	factors    []categoryHit // distinct (incident, factor category) pairs, by incident
-	gaps       []categoryHit // distinct (incident, gap category) pairs, by incident
-	texts      []textRecord  // chronological
-	arena      []uint32      // the texts' token ids
-	tok        *tokenizer
-	fixes      []fixFact // by incident, position
+	incidents   []incidentFacts // by id
+	byID        idIndex
+	services    interned      // service keys
+	categories  interned      // cause, factor and gap categories
+	labels      interned      // severities and detection methods
+	factors     []categoryHit // distinct (incident, factor category) pairs, by incident
+	gaps        []categoryHit // distinct (incident, gap category) pairs, by incident
+	texts       []textRecord  // chronological
+	arena       []uint32      // the causes' token ids
+	factorArena []uint32      // the factors' token ids
+	tok         *tokenizer
+	fixes       []fixFact // by incident, position
 }
 
 // incidentFacts is one incident of the pass. cause is noCategory when unset.
@@ -171,10 +172,13 @@ type findingHit struct {
 // n incidents. Factors repeat word for word across incidents; each distinct
 // text is tokenised once.
 func readFindings(ctx context.Context, src Source, pass Scope, n int) (findingPass, error) {
+	// Sized for one and a half factors an incident, most of them worded
+	// apart, of some ten words each.
 	p := findingPass{
 		tok:   newTokenizer(),
 		hits:  make([]findingHit, 0, 3*n),
 		texts: make([]textRecord, 0, 3*n/2),
+		arena: make([]uint32, 0, 14*n),
 	}
 	seed := maphash.MakeSeed()
 	type span struct{ from, to uint32 }
@@ -262,15 +266,15 @@ func (h *history) merge(p *findingPass) {
 	}
 	h.factors, h.gaps = distinctHits(h.factors), distinctHits(h.gaps)
 
+	// The factors' tokens take the history's ids where they lie.
 	token := make([]uint32, len(p.tok.hashes))
 	for id, hash := range p.tok.hashes {
 		token[id] = h.tok.adopt(hash, p.tok.ident[id], p.tok.stop[id])
 	}
-	h.arena = slices.Grow(h.arena, len(p.arena))
-	offset := uint32(len(h.arena))
-	for _, id := range p.arena {
-		h.arena = append(h.arena, token[id])
+	for k, id := range p.arena {
+		p.arena[k] = token[id]
 	}
+	h.factorArena = p.arena
 	h.texts = slices.Grow(h.texts, len(p.texts))
 	for _, r := range p.texts {
 		k, ok := h.byID.find(r.incidentID)
@@ -278,7 +282,6 @@ func (h *history) merge(p *findingPass) {
 			continue
 		}
 		r.sortAt, r.category = h.incidents[k].sortAt, category[r.category]
-		r.from, r.to = r.from+offset, r.to+offset
 		h.texts = append(h.texts, r)
 	}
 	for k := range h.texts {
@@ -323,8 +326,14 @@ func (h *history) fixesOf(r *textRecord) []fixFact {
 	return h.fixes[lo:hi]
 }
 
-// tokens returns a text's token ids.
-func (h *history) tokens(r *textRecord) []uint32 { return h.arena[r.from:r.to] }
+// tokens returns a text's token ids: a cause's in the arena, a factor's in
+// the factor arena.
+func (h *history) tokens(r *textRecord) []uint32 {
+	if r.position >= 0 {
+		return h.factorArena[r.from:r.to]
+	}
+	return h.arena[r.from:r.to]
+}
 
 // find returns the index of the incident with the given id.
 func (h *history) find(id int64) (int, bool) { return h.byID.find(id) }

@@ -77,6 +77,7 @@ type failure struct {
 	records   []int   // chronological
 	incidents []int32 // distinct, chronological
 	inScope   int
+	causes    int // incidents whose primary cause is among the records
 	fix       string
 	lastStart int64
 }
@@ -92,6 +93,9 @@ func (h *history) failures(m *matcher) []failure {
 		f := failure{anchor: g.anchor, records: g.members, fix: FixNone}
 		for _, r := range g.members {
 			rec := &h.texts[r]
+			if rec.position < 0 {
+				f.causes++
+			}
 			if n := len(f.incidents); n == 0 || f.incidents[n-1] != rec.incident {
 				f.incidents = append(f.incidents, rec.incident)
 				inc := &h.incidents[rec.incident]
@@ -127,6 +131,7 @@ func (h *history) failures(m *matcher) []failure {
 			into.anchor = f.anchor
 		}
 		into.fix = strongerFix(into.fix, f.fix)
+		into.causes += f.causes
 	}
 	// The most in the window first; then the most in all, the latest, and
 	// the first to begin.

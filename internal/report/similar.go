@@ -39,8 +39,9 @@ const (
 )
 
 // textRecord is one description: a primary cause (position −1) or a
-// contributing factor of an incident. Its token set lives in the shared
-// arena at [from, to); records with the same text share one span.
+// contributing factor of an incident. Its token set lives at [from, to) of
+// the history's arena (a cause) or factor arena; factors with the same
+// text share one span.
 type textRecord struct {
 	incidentID int64
 	sortAt     int64
@@ -61,20 +62,28 @@ type similarGroup struct {
 // matcher holds what the grouping reads besides the records.
 type matcher struct {
 	h       *history
-	weight  []float32  // by token id
-	df      []int32    // by token id
-	related [][]uint32 // by service: itself and the services it depends on or that depend on it
-	total   []float32  // by record: the weight of its tokens
-	useful  []int32    // by record: its tokens of non-zero weight
-	mark    []int32    // by token id: the record (index + 1) being placed holds it
+	token   []tokenWeight // by token id
+	df      []int32       // by token id
+	related [][]uint32    // by service: itself and the services it depends on or that depend on it
+	total   []float32     // by record: the weight of its tokens
+	useful  []int32       // by record: its tokens of non-zero weight
+	mark    []int32       // by token id: the record (index + 1) being placed holds it
+	near    []int32       // by service: the record (index + 1) being placed is on it or a related one
+}
+
+// tokenWeight is what comparing reads of a token, in one place.
+type tokenWeight struct {
+	weight float32
+	ident  bool // an identifier other descriptions also quote
 }
 
 // newMatcher counts how many descriptions hold each token and weighs the
 // tokens.
 func newMatcher(h *history, related [][]uint32) *matcher {
 	tokens := len(h.tok.hashes)
-	m := &matcher{h: h, related: related, df: make([]int32, tokens), weight: make([]float32, tokens),
-		total: make([]float32, len(h.texts)), useful: make([]int32, len(h.texts)), mark: make([]int32, tokens)}
+	m := &matcher{h: h, related: related, df: make([]int32, tokens), token: make([]tokenWeight, tokens),
+		total: make([]float32, len(h.texts)), useful: make([]int32, len(h.texts)), mark: make([]int32, tokens),
+		near: make([]int32, len(h.services.values))}
 	for k := range h.texts {
 		for _, t := range h.tokens(&h.texts[k]) {
 			m.df[t]++
@@ -83,15 +92,15 @@ func newMatcher(h *history, related [][]uint32) *matcher {
 	n := float64(len(h.texts))
 	for t, df := range m.df {
 		if df > 1 {
-			m.weight[t] = float32(math.Log(n / float64(df)))
+			m.token[t] = tokenWeight{weight: float32(math.Log(n / float64(df))), ident: h.tok.ident[t]}
 		}
 	}
 	for k := range h.texts {
 		var w float32
 		var useful int32
 		for _, t := range h.tokens(&h.texts[k]) {
-			if m.weight[t] > 0 {
-				w += m.weight[t]
+			if tw := m.token[t].weight; tw > 0 {
+				w += tw
 				useful++
 			}
 		}
@@ -100,10 +109,6 @@ func newMatcher(h *history, related [][]uint32) *matcher {
 	return m
 }
 
-// identified reports whether token t is an identifier other descriptions
-// also quote.
-func (m *matcher) identified(t uint32) bool { return m.h.tok.ident[t] && m.df[t] > 1 }
-
 // place marks record r's tokens, so that compare can score candidates
 // against it, and returns its identifiers.
 func (m *matcher) place(r int, ids []uint32) []uint32 {
@@ -111,9 +116,12 @@ func (m *matcher) place(r int, ids []uint32) []uint32 {
 	stamp := int32(r + 1)
 	for _, t := range m.h.tokens(&m.h.texts[r]) {
 		m.mark[t] = stamp
-		if m.identified(t) {
+		if m.token[t].ident {
 			ids = append(ids, t)
 		}
+	}
+	for _, s := range m.related[m.h.texts[r].service] {
+		m.near[s] = stamp
 	}
 	return ids
 }
@@ -126,12 +134,13 @@ func (m *matcher) compare(r int, nIDs int, a int) (agree bool, similarity float6
 	var shared float32
 	sharedIDs, aIDs, sharedTokens := 0, 0, 0
 	for _, t := range m.h.tokens(&m.h.texts[a]) {
-		held := m.mark[t] == stamp && m.weight[t] > 0
+		tw := m.token[t]
+		held := m.mark[t] == stamp && tw.weight > 0
 		if held {
-			shared += m.weight[t]
+			shared += tw.weight
 			sharedTokens++
 		}
-		if m.identified(t) {
+		if tw.ident {
 			aIDs++
 			if held {
 				sharedIDs++
@@ -183,15 +192,15 @@ func (m *matcher) rarest(ids []uint32) []uint32 {
 //   - without, by MinHash bands of their weighted words (see minhash),
 //     which near-identical texts share with high probability.
 //
-// Keys carry the service, and a record probes those of its own and of its
-// related services.
+// A chain holds the anchors of every service with its key; a record takes
+// those of its own and its related services.
 func (m *matcher) cluster() []similarGroup {
 	h := m.h
 	var (
 		anchorOf  []int // by group: the anchor record
 		sizes     []int32
 		groupOf   = make([]int32, len(h.texts))
-		textGroup = map[[2]uint32]int32{} // factors: (span, service) → group
+		textGroup = make(map[[2]uint32]int32, len(h.texts)/2) // factors: (span, service) → group
 		index     = newChainIndex(len(h.texts))
 		seen      []int32 // by group: the record (index + 1) that last met it
 		ids       []uint32
@@ -229,16 +238,17 @@ func (m *matcher) cluster() []similarGroup {
 		// or a related service.
 		stamp := int32(r + 1)
 		cands = cands[:0]
-		for _, s := range m.related[rec.service] {
-			for _, k := range keys {
-				walked := 0
-				for e := index.head(serviceKey(s, k)); e >= 0 && walked < maxChainWalk && len(cands) < maxCandidates; e = index.entries[e].next {
-					walked++
-					g := index.entries[e].group
-					if seen[g] != stamp {
-						seen[g] = stamp
-						cands = append(cands, g)
-					}
+		for _, k := range keys {
+			walked := 0
+			for e := index.head(k); e >= 0 && walked < maxChainWalk && len(cands) < maxCandidates; e = index.entries[e].next {
+				g := index.entries[e].group
+				if m.near[h.texts[anchorOf[g]].service] != stamp {
+					continue
+				}
+				walked++
+				if seen[g] != stamp {
+					seen[g] = stamp
+					cands = append(cands, g)
 				}
 			}
 		}
@@ -257,7 +267,7 @@ func (m *matcher) cluster() []similarGroup {
 			anchorOf, sizes = append(anchorOf, r), append(sizes, 0)
 			seen = append(seen, stamp)
 			for _, k := range keys {
-				index.add(serviceKey(rec.service, k), joined)
+				index.add(k, joined)
 			}
 		}
 		if rec.position >= 0 {
@@ -301,12 +311,6 @@ func identKeys(dst []uint64, ids []uint32) []uint64 {
 // pairKey is the key of two identifiers, in either order.
 func pairKey(a, b uint32) uint64 {
 	state := uint64(min(a, b))<<32 | uint64(max(a, b))
-	return splitmix(&state)
-}
-
-// serviceKey scopes an index key to a service.
-func serviceKey(service uint32, key uint64) uint64 {
-	state := key ^ uint64(service)*0x9e3779b97f4a7c15
 	return splitmix(&state)
 }
 

@@ -324,13 +324,13 @@ func weightedJaccard(m *matcher, a, b int) float64 {
 	}
 	var shared, union float64
 	for _, t := range m.h.tokens(&m.h.texts[a]) {
-		union += float64(m.weight[t])
+		union += float64(m.token[t].weight)
 	}
 	for _, t := range m.h.tokens(&m.h.texts[b]) {
 		if x[t] {
-			shared += float64(m.weight[t])
+			shared += float64(m.token[t].weight)
 		} else {
-			union += float64(m.weight[t])
+			union += float64(m.token[t].weight)
 		}
 	}
 	return shared / union

@@ -23,7 +23,16 @@ type service struct {
 	industries []string // industries or business functions relying on it
 	dependents []string // derived: industries plus catalogue services calling it
 	related    []int    // derived: catalogue indexes of the services it calls and that call it
+	// prone is the cause category the service fails by more often than
+	// the fleet ("" for none): a database's incidents are more often
+	// database problems. proneKind is its index in causeKinds.
+	prone     string
+	proneKind int
 }
+
+// proneChance is the share of a prone service's fresh incidents that have
+// its prone category, on top of those that draw it anyway.
+const proneChance = 0.2
 
 // catalogue lists the services in popularity order: the first ones get most
 // incidents (see serviceWeights).
@@ -38,7 +47,7 @@ var catalogue = []service{
 		components: []string{"cart service", "order submission", "promo code engine", "address validation"},
 		dependsOn:  []string{"payments-api", "pricing-engine", "inventory-service", "Tax Service", "Shipping Rates"},
 		industries: []string{"e-commerce storefronts", "marketing campaigns"}},
-	{name: "Auth Service", team: "identity-team", tag: "auth",
+	{name: "Auth Service", prone: "security", team: "identity-team", tag: "auth",
 		does: "handles login, sessions and token issuance", action: "log in",
 		components: []string{"token issuer", "SSO bridge", "MFA verifier", "password reset flow"},
 		dependsOn:  []string{"session-store", "user-profile"}, vendors: []string{"the identity provider", "the SMS provider"},
@@ -48,7 +57,7 @@ var catalogue = []service{
 		components: []string{"index builder", "change-feed consumer", "query router", "synonym loader"},
 		dependsOn:  []string{"Kafka Cluster", "Object Storage"},
 		industries: []string{"merchandising"}},
-	{name: "CDN Edge", team: "edge-team", tag: "cdn",
+	{name: "CDN Edge", prone: "network", team: "edge-team", tag: "cdn",
 		does: "serves static assets and caches pages at the edge", action: "load pages and images",
 		components: []string{"edge cache", "TLS terminator", "image optimizer", "origin shield"},
 		dependsOn:  []string{"image-service"}, vendors: []string{"the upstream DNS provider", "the CDN provider"},
@@ -68,7 +77,7 @@ var catalogue = []service{
 		components: []string{"email sender", "SMS dispatcher", "push fan-out", "template renderer"},
 		dependsOn:  []string{"Email Delivery", "Kafka Cluster"}, vendors: []string{"the SMS provider", "the push notification service"},
 		industries: []string{"customer support", "marketing campaigns"}},
-	{name: "Orders DB", team: "db-team", tag: "database",
+	{name: "Orders DB", prone: "database", team: "db-team", tag: "database",
 		does: "stores every order and its state transitions", action: "place or view orders",
 		components: []string{"primary cluster", "read replicas", "connection proxy", "backup job"},
 		dependsOn:  []string{"Object Storage"},
@@ -88,7 +97,7 @@ var catalogue = []service{
 		components: []string{"router", "rate limiter", "auth filter", "request logger"},
 		dependsOn:  []string{"Auth Service", "Internal DNS"},
 		industries: []string{"partner integrations", "developers"}},
-	{name: "Kafka Cluster", team: "data-platform", tag: "kafka",
+	{name: "Kafka Cluster", prone: "resource-exhaustion", team: "data-platform", tag: "kafka",
 		does: "carries events between services", action: "see real-time updates",
 		components: []string{"brokers", "controller quorum", "MirrorMaker replication", "schema registry"},
 		industries: []string{"analytics"}},
@@ -165,7 +174,7 @@ var catalogue = []service{
 		components: []string{"geocoder", "IP database", "address cache"},
 		vendors:    []string{"the maps API"},
 		industries: []string{"local delivery"}},
-	{name: "CI Pipeline", team: "dev-productivity", tag: "ci",
+	{name: "CI Pipeline", prone: "automation", team: "dev-productivity", tag: "ci",
 		does: "builds, tests and deploys every service", action: "ship changes",
 		components: []string{"build runners", "artifact cache", "deploy orchestrator"},
 		dependsOn:  []string{"Object Storage", "k8s-prod-eu"},
@@ -194,7 +203,7 @@ var catalogue = []service{
 		components: []string{"delivery worker", "retry queue", "signature service"},
 		dependsOn:  []string{"Kafka Cluster"},
 		industries: []string{"partner integrations", "developers"}},
-	{name: "Internal DNS", team: "network-team", tag: "dns",
+	{name: "Internal DNS", prone: "network", team: "network-team", tag: "dns",
 		does: "resolves internal service names", action: "reach internal services",
 		components: []string{"resolvers", "zone sync", "service discovery"},
 		industries: []string{"every internal service"}},
@@ -242,6 +251,15 @@ func init() {
 	serviceWeights = newWeights(w...)
 	for i := range catalogue {
 		s := &catalogue[i]
+		s.proneKind = -1
+		for k, kind := range causeKinds {
+			if kind.slug == s.prone && s.prone != "" {
+				s.proneKind = k
+			}
+		}
+		if s.prone != "" && s.proneKind < 0 {
+			panic("seed: " + s.name + " is prone to unknown category " + s.prone)
+		}
 		for _, c := range s.components {
 			s.compSlugs = append(s.compSlugs, strings.ReplaceAll(strings.ToLower(c), " ", "-"))
 		}

@@ -148,6 +148,9 @@ func (g *Generator) fresh(d *draft) {
 	d.svcIdx = serviceWeights.pick(r)
 	d.svc = &catalogue[d.svcIdx]
 	d.cause = causeWeights.pick(r)
+	if d.svc.proneKind >= 0 && chance(r, proneChance) {
+		d.cause = d.svc.proneKind
+	}
 	k := &causeKinds[d.cause]
 	d.mech = r.IntN(len(k.mechanisms))
 	d.detail = r.IntN(len(k.details))

@@ -61,7 +61,9 @@ func (l *statementLog) register(db *gorm.DB) error {
 //
 //	go test ./internal/store -run '^$' -bench ReportAgainstItsSQL -benchtime 7x
 //
-// AFTERMATH_BENCH_INCIDENTS sets another size.
+// AFTERMATH_BENCH_INCIDENTS sets another size; with AFTERMATH_BENCH_CACHE
+// set to a folder, the seeded database is kept there and reused (the same
+// file the report package's benchmarks use).
 func BenchmarkReportAgainstItsSQL(b *testing.B) {
 	if testing.Short() {
 		b.Skip("seeds 100,000 incidents; run without -short")
@@ -71,19 +73,27 @@ func BenchmarkReportAgainstItsSQL(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"), Options{})
+	dir := os.Getenv("AFTERMATH_BENCH_CACHE")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	path := filepath.Join(dir, "seed-"+strconv.Itoa(n)+".db")
+	_, statErr := os.Stat(path)
+	s, err := Open(ctx, path, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
 	anchor := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := s.DefineServices(ctx, seed.Services()); err != nil {
-		b.Fatal(err)
-	}
-	gen := seed.NewGenerator(1, anchor)
-	for written := 0; written < n; written += 1000 {
-		if err := s.CreateIncidents(ctx, gen.Batch(min(1000, n-written))); err != nil {
+	if statErr != nil {
+		if err := s.DefineServices(ctx, seed.Services()); err != nil {
 			b.Fatal(err)
+		}
+		gen := seed.NewGenerator(1, anchor)
+		for written := 0; written < n; written += 1000 {
+			if err := s.CreateIncidents(ctx, gen.Batch(min(1000, n-written))); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	params := report.Params{Now: anchor}
