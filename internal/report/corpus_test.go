@@ -25,48 +25,17 @@ import (
 //
 //	AFTERMATH_CORPUS=/work/shared/corpus/postmortems go test ./internal/report -run Corpus
 func TestReportOverTheCorpus(t *testing.T) {
-	dir := os.Getenv("AFTERMATH_CORPUS")
-	if dir == "" {
-		t.Skip("set AFTERMATH_CORPUS to the folder of icco/postmortems files to run this test")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
-	if len(files) == 0 {
-		files, _ = filepath.Glob(filepath.Join(dir, "postmortems", "*.md"))
-	}
-	if len(files) == 0 {
-		t.Fatalf("AFTERMATH_CORPUS=%s holds no .md files", dir)
-	}
-
-	var incs []*incident.Incident
+	files, incs := readCorpus(t)
 	var facts []frontMatter
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		inc, err := postmortem.Parse(data)
-		if err != nil {
-			t.Fatalf("%s: %v", filepath.Base(file), err)
-		}
-		incs = append(incs, inc)
 		facts = append(facts, readFrontMatter(t, file, data))
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "corpus.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_, errs, err := st.ImportIncidents(ctx, incs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, err := range errs {
-		if err != nil {
-			t.Fatalf("%s does not import: %v", filepath.Base(files[k]), err)
-		}
-	}
-
+	st := importCorpus(t, files, incs)
 	r, err := report.Build(ctx, st, report.Params{})
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +89,54 @@ func TestReportOverTheCorpus(t *testing.T) {
 		r.Incidents, len(r.ByService), r.TimeToResolve.Count, *r.TimeToResolve.MedianMinutes, *r.TimeToResolve.P90Minutes, r.TimeToResolve.Missing)
 }
 
+// readCorpus parses the files of the corpus named by AFTERMATH_CORPUS, in
+// name order, or skips the test when it is unset.
+func readCorpus(t *testing.T) ([]string, []*incident.Incident) {
+	t.Helper()
+	dir := os.Getenv("AFTERMATH_CORPUS")
+	if dir == "" {
+		t.Skip("set AFTERMATH_CORPUS to the folder of icco/postmortems files to run this test")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	if len(files) == 0 {
+		files, _ = filepath.Glob(filepath.Join(dir, "postmortems", "*.md"))
+	}
+	if len(files) == 0 {
+		t.Fatalf("AFTERMATH_CORPUS=%s holds no .md files", dir)
+	}
+	incs := make([]*incident.Incident, len(files))
+	for k, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if incs[k], err = postmortem.Parse(data); err != nil {
+			t.Fatalf("%s: %v", filepath.Base(file), err)
+		}
+	}
+	return files, incs
+}
+
+// importCorpus imports the corpus's incidents into a new database.
+func importCorpus(t *testing.T, files []string, incs []*incident.Incident) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "corpus.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	_, errs, err := st.ImportIncidents(context.Background(), incs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, err := range errs {
+		if err != nil {
+			t.Fatalf("%s does not import: %v", filepath.Base(files[k]), err)
+		}
+	}
+	return st
+}
+
 // frontMatter is the part of an icco/postmortems file the test checks.
 type frontMatter struct {
 	Company    string   `yaml:"company"`
@@ -170,26 +187,10 @@ func (frontMatter) time(t *testing.T, s string) *time.Time {
 // wraparound and summed it up in the same words. The test allows such
 // coincidences in at most one in a hundred descriptions, and logs each.
 func TestCorpusHasNoRecurrenceAcrossCompanies(t *testing.T) {
-	dir := os.Getenv("AFTERMATH_CORPUS")
-	if dir == "" {
-		t.Skip("set AFTERMATH_CORPUS to the folder of icco/postmortems files to run this test")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
-	if len(files) == 0 {
-		t.Fatalf("AFTERMATH_CORPUS=%s holds no .md files", dir)
-	}
-	var incs []*incident.Incident
+	files, incs := readCorpus(t)
 	keys := map[string]string{}
 	texts := 0
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inc, err := postmortem.Parse(data)
-		if err != nil {
-			t.Fatalf("%s: %v", filepath.Base(file), err)
-		}
+	for _, inc := range incs {
 		inc.PrimaryCause = incident.Cause{Category: "unknown", Description: inc.Summary}
 		for _, para := range strings.Split(inc.Description, "\n\n") {
 			if para = strings.TrimSpace(para); len(para) > 80 && len(inc.ContributingFactors) < 20 {
@@ -197,19 +198,10 @@ func TestCorpusHasNoRecurrenceAcrossCompanies(t *testing.T) {
 			}
 		}
 		texts += 1 + len(inc.ContributingFactors)
-		incs = append(incs, inc)
 		keys[incident.ServiceKey(inc.Service)] = inc.Service
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "corpus.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	_, errs, err := st.ImportIncidents(ctx, incs)
-	if err != nil || firstError(errs) != nil {
-		t.Fatalf("import: %v %v", err, firstError(errs))
-	}
+	st := importCorpus(t, files, incs)
 	across := func(r *report.Report) (joined []report.Recurrence, within int) {
 		for _, rec := range r.Recurring {
 			if len(rec.Services) > 1 {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -159,9 +160,9 @@ func (h *history) hotspots(p *Params) []Hotspot {
 	slices.SortFunc(out, func(a, b Hotspot) int {
 		switch {
 		case a.PValue != b.PValue:
-			return cmpFloat(a.PValue, b.PValue)
+			return cmp.Compare(a.PValue, b.PValue)
 		case a.Ratio != b.Ratio:
-			return cmpFloat(b.Ratio, a.Ratio)
+			return cmp.Compare(b.Ratio, a.Ratio)
 		case a.Service != b.Service:
 			return strings.Compare(a.Service, b.Service)
 		}
@@ -342,14 +343,4 @@ func binomialUpperTail(k, n int, p float64) float64 {
 		}
 	}
 	return math.Min(1, sum)
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

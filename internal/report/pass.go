@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"hash/maphash"
 	"slices"
@@ -301,12 +302,12 @@ func (h *history) keepFixes(rows []fixRow) {
 	}
 	slices.SortFunc(h.fixes, func(a, b fixFact) int {
 		if a.incident != b.incident {
-			return cmpInt(a.incident, b.incident)
+			return cmp.Compare(a.incident, b.incident)
 		}
 		if a.position != b.position {
-			return cmpInt(a.position, b.position)
+			return cmp.Compare(a.position, b.position)
 		}
-		return cmpInt(a.doneAt, b.doneAt)
+		return cmp.Compare(a.doneAt, b.doneAt)
 	})
 }
 
@@ -314,9 +315,9 @@ func (h *history) keepFixes(rows []fixRow) {
 func (h *history) fixesOf(r *textRecord) []fixFact {
 	at := func(f fixFact) int {
 		if f.incident != r.incident {
-			return cmpInt(f.incident, r.incident)
+			return cmp.Compare(f.incident, r.incident)
 		}
-		return cmpInt(f.position, r.position)
+		return cmp.Compare(f.position, r.position)
 	}
 	lo, _ := slices.BinarySearchFunc(h.fixes, *r, func(f fixFact, r textRecord) int { return at(f) })
 	hi := lo
@@ -377,18 +378,18 @@ func (ix *idIndex) find(id int64) (int, bool) {
 	return 0, false
 }
 
-func byID(a, b incidentFacts) int { return cmpInt(a.id, b.id) }
+func byID(a, b incidentFacts) int { return cmp.Compare(a.id, b.id) }
 
 // chronological orders texts by start (else creation), incident, and the
 // cause before the factors.
 func chronological(a, b textRecord) int {
 	switch {
 	case a.sortAt != b.sortAt:
-		return cmpInt(a.sortAt, b.sortAt)
+		return cmp.Compare(a.sortAt, b.sortAt)
 	case a.incidentID != b.incidentID:
-		return cmpInt(a.incidentID, b.incidentID)
+		return cmp.Compare(a.incidentID, b.incidentID)
 	}
-	return cmpInt(a.position, b.position)
+	return cmp.Compare(a.position, b.position)
 }
 
 // distinctHits sorts hits and drops repeats: two factors of one category
@@ -396,9 +397,9 @@ func chronological(a, b textRecord) int {
 func distinctHits(hits []categoryHit) []categoryHit {
 	slices.SortFunc(hits, func(a, b categoryHit) int {
 		if a.incident != b.incident {
-			return cmpInt(a.incident, b.incident)
+			return cmp.Compare(a.incident, b.incident)
 		}
-		return cmpInt(a.category, b.category)
+		return cmp.Compare(a.category, b.category)
 	})
 	return slices.Compact(hits)
 }
@@ -411,14 +412,4 @@ func sortCounts(list []Count) {
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
-}
-
-func cmpInt[T int32 | int64 | int | uint32](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

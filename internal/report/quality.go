@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -81,7 +82,7 @@ func dataQuality(ctx context.Context, src Source, p *Params) (DataQuality, error
 		return DataQuality{}, err
 	}
 	for _, list := range []*Problems{&q.WithoutStart, &q.MissingTimestamps, &q.Inconsistent} {
-		slices.SortFunc(list.Incidents, func(a, b Problem) int { return cmpInt(a.ID, b.ID) })
+		slices.SortFunc(list.Incidents, func(a, b Problem) int { return cmp.Compare(a.ID, b.ID) })
 		for k := range list.Incidents {
 			list.Incidents[k].Title = refs[list.Incidents[k].ID].Title
 		}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -142,7 +143,7 @@ func (h *history) failures(m *matcher) []failure {
 		case len(a.incidents) != len(b.incidents):
 			return len(b.incidents) - len(a.incidents)
 		case a.lastStart != b.lastStart:
-			return cmpInt(b.lastStart, a.lastStart)
+			return cmp.Compare(b.lastStart, a.lastStart)
 		}
 		return a.anchor - b.anchor
 	})
@@ -270,9 +271,9 @@ func (h *history) returnsAfterFix(fs []failure) []returned {
 	slices.SortFunc(out, func(a, b returned) int {
 		x, y := &h.incidents[a.incident], &h.incidents[b.incident]
 		if x.startedAt != y.startedAt {
-			return cmpInt(y.startedAt, x.startedAt)
+			return cmp.Compare(y.startedAt, x.startedAt)
 		}
-		return cmpInt(y.id, x.id)
+		return cmp.Compare(y.id, x.id)
 	})
 	return out
 }
@@ -325,7 +326,7 @@ func (h *history) recurringGaps(fs []failure, recs []Recurrence) []RecurringGap 
 		byGap := map[uint32][]int64{}
 		var order []uint32
 		for _, i := range f.incidents {
-			lo, _ := slices.BinarySearchFunc(h.gaps, i, func(x categoryHit, i int32) int { return cmpInt(x.incident, i) })
+			lo, _ := slices.BinarySearchFunc(h.gaps, i, func(x categoryHit, i int32) int { return cmp.Compare(x.incident, i) })
 			for ; lo < len(h.gaps) && h.gaps[lo].incident == i; lo++ {
 				c := h.gaps[lo].category
 				if _, ok := byGap[c]; !ok {

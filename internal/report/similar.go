@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -167,9 +168,9 @@ func (m *matcher) rarest(ids []uint32) []uint32 {
 	}
 	slices.SortFunc(ids, func(a, b uint32) int {
 		if m.df[a] != m.df[b] {
-			return cmpInt(m.df[a], m.df[b])
+			return cmp.Compare(m.df[a], m.df[b])
 		}
-		return cmpInt(a, b)
+		return cmp.Compare(a, b)
 	})
 	return ids[:maxIdents]
 }

@@ -180,26 +180,10 @@ func (t *tokenizer) appendIdent(dst []uint32, span []byte) []uint32 {
 	h *= fnvPrime
 	letters, space, started := false, false, false
 	for i := 0; i < len(span); {
-		c := span[i]
-		if c < utf8.RuneSelf {
-			i++
-			if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-				space = started
-				continue
-			}
-			if space {
-				h = (h ^ ' ') * fnvPrime
-				space = false
-			}
-			started = true
-			if f := asciiFold[c]; f != 0 {
-				c = f
-				letters = letters || f > '9'
-			}
-			h = (h ^ uint64(c)) * fnvPrime
-			continue
+		r, size := rune(span[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(span[i:])
 		}
-		r, size := utf8.DecodeRune(span[i:])
 		i += size
 		if unicode.IsSpace(r) {
 			space = started
@@ -210,6 +194,14 @@ func (t *tokenizer) appendIdent(dst []uint32, span []byte) []uint32 {
 			space = false
 		}
 		started = true
+		if r < utf8.RuneSelf {
+			c := byte(r)
+			if f := asciiFold[c]; f != 0 {
+				c, letters = f, letters || f > '9'
+			}
+			h = (h ^ uint64(c)) * fnvPrime
+			continue
+		}
 		letters = letters || unicode.IsLetter(r)
 		var folded [utf8.UTFMax]byte
 		for _, b := range folded[:utf8.EncodeRune(folded[:], unicode.ToLower(r))] {

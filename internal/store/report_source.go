@@ -346,20 +346,35 @@ const refBatch = 500
 // start of the given incidents.
 func (s *Store) IncidentRefs(ctx context.Context, ids []int64) (map[int64]report.IncidentRef, error) {
 	out := make(map[int64]report.IncidentRef, len(ids))
-	for start := 0; start < len(ids); start += refBatch {
+	err := batches(len(ids), refBatch, func(lo, hi int) error {
 		var rows []refRow
 		err := s.reader.WithContext(ctx).Table("incidents AS i JOIN services s ON s.key = i.service_key").
 			Select("i.id, i.title, s.name, i.severity, i.status, i.started_at").
-			Where("i.id IN ?", ids[start:min(start+refBatch, len(ids))]).
+			Where("i.id IN ?", ids[lo:hi]).
 			Scan(&rows).Error
-		if err != nil {
-			return nil, err
-		}
 		for _, r := range rows {
 			out[r.ID] = r.ref()
 		}
+		return err
+	})
+	return out, err
+}
+
+// batches calls f on each run of at most size of n items.
+func batches(n, size int, f func(lo, hi int) error) error {
+	for lo := 0; lo < n; lo += size {
+		if err := f(lo, min(lo+size, n)); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
+}
+
+// anyTuple is the condition that a row has the values of one of n tuples
+// of the columns: "(a = ? AND b = ?) OR (a = ? AND b = ?)".
+func anyTuple(n int, columns ...string) string {
+	one := "(" + strings.Join(columns, " = ? AND ") + " = ?)"
+	return strings.TrimSuffix(strings.Repeat(one+" OR ", n), " OR ")
 }
 
 // RecentIncidents lists a service's latest incidents, newest first,
@@ -400,20 +415,37 @@ func (s *Store) Descriptions(ctx context.Context, texts []report.TextRef) (map[r
 		}
 	}
 	db := s.reader.WithContext(ctx)
-	for start := 0; start < len(causes); start += refBatch {
+	err := batches(len(causes), refBatch, func(lo, hi int) error {
 		var rows []struct {
 			ID               int64
 			CauseDescription string
 		}
-		if err := db.Table("incidents").Select("id, cause_description").
-			Where("id IN ?", causes[start:min(start+refBatch, len(causes))]).Scan(&rows).Error; err != nil {
-			return nil, err
-		}
+		err := db.Table("incidents").Select("id, cause_description").Where("id IN ?", causes[lo:hi]).Scan(&rows).Error
 		for _, r := range rows {
 			out[report.TextRef{IncidentID: r.ID, Position: -1}] = r.CauseDescription
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	err := s.eachPair(ctx, "findings", "description", "kind = 'factor'", factors, func(k report.TextRef, text string) { out[k] = text })
+	err = batches(len(factors), refBatch/2, func(lo, hi int) error {
+		var args []any
+		for _, f := range factors[lo:hi] {
+			args = append(args, f.IncidentID, f.Position)
+		}
+		var rows []struct {
+			IncidentID  int64
+			Position    int32
+			Description string
+		}
+		err := db.Table("findings").Select("incident_id, position, description").
+			Where("kind = 'factor' AND ("+anyTuple(hi-lo, "incident_id", "position")+")", args...).Scan(&rows).Error
+		for _, r := range rows {
+			out[report.TextRef{IncidentID: r.IncidentID, Position: r.Position}] = r.Description
+		}
+		return err
+	})
 	return out, err
 }
 
@@ -423,12 +455,9 @@ func (s *Store) Descriptions(ctx context.Context, texts []report.TextRef) (map[r
 func (s *Store) FixTitles(ctx context.Context, fixes []report.FixRef) (map[report.FixRef]string, error) {
 	out := make(map[report.FixRef]string, len(fixes))
 	db := s.reader.WithContext(ctx)
-	for start := 0; start < len(fixes); start += refBatch / 4 {
-		batch := fixes[start:min(start+refBatch/4, len(fixes))]
-		ors := make([]string, len(batch))
+	err := batches(len(fixes), refBatch/3, func(lo, hi int) error {
 		var args []any
-		for k, f := range batch {
-			ors[k] = "(incident_id = ? AND addresses = ? AND done_at = ?)"
+		for _, f := range fixes[lo:hi] {
 			args = append(args, f.IncidentID, f.Addresses, f.DoneAt)
 		}
 		var rows []struct {
@@ -438,48 +467,17 @@ func (s *Store) FixTitles(ctx context.Context, fixes []report.FixRef) (map[repor
 			Title      string
 		}
 		err := db.Table("action_items").Select("incident_id, addresses, done_at, title").
-			Where("kind = 'prevent' AND status = 'done' AND ("+strings.Join(ors, " OR ")+")", args...).
+			Where("kind = 'prevent' AND status = 'done' AND ("+anyTuple(hi-lo, "incident_id", "addresses", "done_at")+")", args...).
 			Order("incident_id, position").Scan(&rows).Error
-		if err != nil {
-			return nil, err
-		}
 		for _, r := range rows {
 			k := report.FixRef{IncidentID: r.IncidentID, Addresses: r.Addresses, DoneAt: r.DoneAt}
 			if _, ok := out[k]; !ok {
 				out[k] = r.Title
 			}
 		}
-	}
-	return out, nil
-}
-
-// eachPair reads one text column of a child table by (incident_id,
-// position), a batch of keys at a time.
-func (s *Store) eachPair(ctx context.Context, table, column, cond string, keys []report.TextRef, found func(report.TextRef, string)) error {
-	db := s.reader.WithContext(ctx)
-	for start := 0; start < len(keys); start += refBatch / 2 {
-		batch := keys[start:min(start+refBatch/2, len(keys))]
-		ors := make([]string, len(batch))
-		var args []any
-		for k, key := range batch {
-			ors[k] = "(incident_id = ? AND position = ?)"
-			args = append(args, key.IncidentID, key.Position)
-		}
-		var rows []struct {
-			IncidentID int64
-			Position   int32
-			Text       string
-		}
-		err := db.Table(table).Select("incident_id, position, "+column+" AS text").
-			Where(cond+" AND ("+strings.Join(ors, " OR ")+")", args...).Scan(&rows).Error
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			found(report.TextRef{IncidentID: r.IncidentID, Position: r.Position}, r.Text)
-		}
-	}
-	return nil
+		return err
+	})
+	return out, err
 }
 
 // eachRow runs a query and calls row after scanning each row into dest.
