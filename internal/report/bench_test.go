@@ -125,6 +125,7 @@ func benchmarkReport(b *testing.B, n int, params report.Params) {
 		b.ReportMetric(s.fixPrecision, "fix-precision")
 		b.ReportMetric(s.fixRecall, "fix-recall")
 		b.Logf("%d incidents: %v", n, s)
+		checkHotspots(b, r)
 	}
 }
 

@@ -93,6 +93,13 @@ func readDurations(ctx context.Context, src Source, in Scope, by DurationGroup) 
 // overall merges the groups into one sample per metric.
 func overall(groups map[string]*[metrics]sample) *[metrics]sample {
 	var all [metrics]sample
+	for m := range metrics {
+		n := 0
+		for _, s := range groups {
+			n += len(s[m].seconds)
+		}
+		all[m].seconds = make([]int64, 0, n)
+	}
 	for _, s := range groups {
 		for m := range metrics {
 			all[m].merge(&s[m])

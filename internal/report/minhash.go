@@ -103,10 +103,11 @@ func proseKeys(sig *[minhashCount]uint32, keys *[bands]uint64) []uint64 {
 // bytes, so the table stays small and a probe touches one cache line. Two
 // keys that agree in slot and in those bits would share a chain: that
 // costs a few needless candidates, which the exact check turns away, never
-// a wrong group. Nothing is allocated per key, unlike a map of slices.
+// a wrong group. It is sized once for every key the records could add, so
+// it never grows and entries need not keep their keys; nothing is
+// allocated per key, unlike a map of slices.
 type chainIndex struct {
 	slots   []chainSlot
-	used    int
 	entries []chainEntry
 }
 
@@ -116,18 +117,17 @@ type chainSlot struct {
 }
 
 type chainEntry struct {
-	key         uint64 // kept so that the table can be rebuilt larger
-	group, next int32  // next: the earlier entry with the same key, or −1
+	group, next int32 // next: the earlier entry with the same key, or −1
 }
 
-// newChainIndex sizes the index for texts records, most of which become
-// anchors with a few keys each; it grows when they need more.
-func newChainIndex(texts int) *chainIndex {
+// newChainIndex sizes the index for at most keys keys, at most three
+// quarters full.
+func newChainIndex(keys int) *chainIndex {
 	size := 1 << 10
-	for size < 4*texts {
+	for 3*size < 4*keys {
 		size *= 2
 	}
-	return &chainIndex{slots: make([]chainSlot, size), entries: make([]chainEntry, 0, 2*texts)}
+	return &chainIndex{slots: make([]chainSlot, size), entries: make([]chainEntry, 0, keys)}
 }
 
 // slot finds key's slot, or the empty slot where it belongs.
@@ -146,23 +146,6 @@ func (ix *chainIndex) head(key uint64) int32 { return ix.slot(key).head - 1 }
 
 func (ix *chainIndex) add(key uint64, group int32) {
 	s := ix.slot(key)
-	if s.head == 0 {
-		ix.used++
-	}
-	ix.entries = append(ix.entries, chainEntry{key: key, group: group, next: s.head - 1})
+	ix.entries = append(ix.entries, chainEntry{group: group, next: s.head - 1})
 	s.check, s.head = uint32(key>>32), int32(len(ix.entries))
-	if 2*ix.used > len(ix.slots) {
-		ix.grow()
-	}
-}
-
-// grow doubles the table, finding each chain's key in its latest entry.
-func (ix *chainIndex) grow() {
-	old := ix.slots
-	ix.slots = make([]chainSlot, 2*len(old))
-	for _, s := range old {
-		if s.head != 0 {
-			*ix.slot(ix.entries[s.head-1].key) = s
-		}
-	}
 }

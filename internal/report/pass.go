@@ -109,7 +109,7 @@ func readHistory(ctx context.Context, src Source, pass Scope, inScope func(*Inci
 	h := &history{
 		incidents: make([]incidentFacts, 0, n),
 		texts:     make([]textRecord, 0, 5*n/2),
-		arena:     make([]uint32, 0, 48*n),
+		arena:     make([]uint32, 0, 44*n),
 		tok:       newTokenizer(),
 	}
 	var found findingPass
@@ -117,14 +117,16 @@ func readHistory(ctx context.Context, src Source, pass Scope, inScope func(*Inci
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return h.readIncidents(gctx, src, pass, inScope) })
 	g.Go(func() (err error) { found, err = readFindings(gctx, src, pass, n); return err })
-	g.Go(func() (err error) { fixes, err = readFixes(gctx, src, pass); return err })
+	g.Go(func() (err error) { fixes, err = readFixes(gctx, src, pass, n); return err })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	h.byID = newIDIndex(h.incidents)
 	h.merge(&found)
 	h.keepFixes(fixes)
-	slices.SortFunc(h.texts, chronological)
+	slices.SortFunc(h.texts, h.chronological)
+	// Every token has its id now; the table that found them is not needed.
+	h.tok.slots, h.tok.last = nil, nil
 	return h, nil
 }
 
@@ -139,7 +141,7 @@ func (h *history) readIncidents(ctx context.Context, src Source, pass Scope, inS
 		}
 		h.incidents = append(h.incidents, f)
 		if len(row.CauseDescription) > 0 {
-			r := textRecord{incidentID: f.id, sortAt: f.sortAt, position: -1, category: f.cause, from: uint32(len(h.arena))}
+			r := textRecord{incidentID: f.id, position: -1, category: f.cause, from: uint32(len(h.arena))}
 			h.arena = h.tok.appendSet(h.arena, row.CauseDescription)
 			r.to = uint32(len(h.arena))
 			h.texts = append(h.texts, r)
@@ -158,7 +160,7 @@ func (h *history) readIncidents(ctx context.Context, src Source, pass Scope, inS
 type findingPass struct {
 	categories interned
 	hits       []findingHit
-	texts      []textRecord // service and sortAt unset
+	texts      []textRecord // incident, service unset
 	arena      []uint32
 	tok        *tokenizer
 }
@@ -211,9 +213,10 @@ type fixRow struct {
 }
 
 // readFixes streams the preventive fixes of causes and factors; those of
-// gaps fix something never compared.
-func readFixes(ctx context.Context, src Source, pass Scope) ([]fixRow, error) {
-	var out []fixRow
+// gaps fix something never compared. The list starts sized for one an
+// incident of the n.
+func readFixes(ctx context.Context, src Source, pass Scope, n int) ([]fixRow, error) {
+	out := make([]fixRow, 0, n)
 	err := src.EachFix(ctx, Scope{Services: pass.Services}, func(row *FixRow) {
 		position, ok := addressedPosition(row.Addresses)
 		if !ok {
@@ -278,11 +281,10 @@ func (h *history) merge(p *findingPass) {
 	h.factorArena = p.arena
 	h.texts = slices.Grow(h.texts, len(p.texts))
 	for _, r := range p.texts {
-		k, ok := h.byID.find(r.incidentID)
-		if !ok {
+		if _, ok := h.byID.find(r.incidentID); !ok {
 			continue
 		}
-		r.sortAt, r.category = h.incidents[k].sortAt, category[r.category]
+		r.category = category[r.category]
 		h.texts = append(h.texts, r)
 	}
 	for k := range h.texts {
@@ -380,12 +382,12 @@ func (ix *idIndex) find(id int64) (int, bool) {
 
 func byID(a, b incidentFacts) int { return cmp.Compare(a.id, b.id) }
 
-// chronological orders texts by start (else creation), incident, and the
-// cause before the factors.
-func chronological(a, b textRecord) int {
-	switch {
-	case a.sortAt != b.sortAt:
-		return cmp.Compare(a.sortAt, b.sortAt)
+// chronological orders texts by their incidents' start (else creation),
+// incident, and the cause before the factors.
+func (h *history) chronological(a, b textRecord) int {
+	switch x, y := h.incidents[a.incident].sortAt, h.incidents[b.incident].sortAt; {
+	case x != y:
+		return cmp.Compare(x, y)
 	case a.incidentID != b.incidentID:
 		return cmp.Compare(a.incidentID, b.incidentID)
 	}

@@ -126,9 +126,9 @@ func (h *history) failures(m *matcher) []failure {
 		}
 		into := &out[k]
 		into.records = append(into.records, f.records...)
-		slices.SortFunc(into.records, func(a, b int) int { return chronological(h.texts[a], h.texts[b]) })
+		slices.SortFunc(into.records, func(a, b int) int { return h.chronological(h.texts[a], h.texts[b]) })
 		// The description shown is the earliest, a cause before a factor.
-		if a, b := &h.texts[f.anchor], &h.texts[into.anchor]; chronological(*a, *b) < 0 {
+		if a, b := &h.texts[f.anchor], &h.texts[into.anchor]; h.chronological(*a, *b) < 0 {
 			into.anchor = f.anchor
 		}
 		into.fix = strongerFix(into.fix, f.fix)

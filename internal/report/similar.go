@@ -45,7 +45,6 @@ const (
 // text share one span.
 type textRecord struct {
 	incidentID int64
-	sortAt     int64
 	incident   int32 // index into history.incidents
 	position   int32
 	service    uint32 // index into history.services
@@ -198,11 +197,11 @@ func (m *matcher) rarest(ids []uint32) []uint32 {
 func (m *matcher) cluster() []similarGroup {
 	h := m.h
 	var (
-		anchorOf  []int // by group: the anchor record
+		anchorOf  []int32 // by group: the anchor record
 		sizes     []int32
 		groupOf   = make([]int32, len(h.texts))
 		textGroup = make(map[[2]uint32]int32, len(h.texts)/2) // factors: (span, service) → group
-		index     = newChainIndex(len(h.texts))
+		index     = newChainIndex(m.keysAtMost())
 		seen      []int32 // by group: the record (index + 1) that last met it
 		ids       []uint32
 		keys      []uint64
@@ -255,7 +254,7 @@ func (m *matcher) cluster() []similarGroup {
 		}
 		joined, best := int32(-1), 0.0
 		for _, g := range cands {
-			a := anchorOf[g]
+			a := int(anchorOf[g])
 			if h.texts[a].incident == rec.incident {
 				continue
 			}
@@ -265,7 +264,7 @@ func (m *matcher) cluster() []similarGroup {
 		}
 		if joined < 0 {
 			joined = int32(len(anchorOf))
-			anchorOf, sizes = append(anchorOf, r), append(sizes, 0)
+			anchorOf, sizes = append(anchorOf, int32(r)), append(sizes, 0)
 			seen = append(seen, stamp)
 			for _, k := range keys {
 				index.add(k, joined)
@@ -282,7 +281,7 @@ func (m *matcher) cluster() []similarGroup {
 	var out []similarGroup
 	for g, n := range sizes {
 		if n > 1 {
-			out = append(out, similarGroup{anchor: anchorOf[g], members: make([]int, 0, n)})
+			out = append(out, similarGroup{anchor: int(anchorOf[g]), members: make([]int, 0, n)})
 			slot[g] = int32(len(out))
 		}
 	}
@@ -293,6 +292,32 @@ func (m *matcher) cluster() []similarGroup {
 		}
 	}
 	return out
+}
+
+// keysAtMost counts the index keys the records would add if every one
+// became an anchor.
+func (m *matcher) keysAtMost() int {
+	keys := 0
+	for r := range m.h.texts {
+		if m.useful[r] < minSharedTokens {
+			continue
+		}
+		ids := 0
+		for _, t := range m.h.tokens(&m.h.texts[r]) {
+			if m.token[t].ident {
+				ids++
+			}
+		}
+		switch ids = min(ids, maxIdents); ids {
+		case 0:
+			keys += bands
+		case 1:
+			keys++
+		default:
+			keys += ids * (ids - 1) / 2
+		}
+	}
+	return keys
 }
 
 // identKeys appends the index keys of an identifier set: each pair, or

@@ -72,7 +72,7 @@ func historyOf(docs []testDoc, related map[string][]string) (*history, *matcher)
 	for k, d := range docs {
 		svc := h.services.id([]byte(d.service))
 		h.incidents = append(h.incidents, incidentFacts{id: int64(k + 1), sortAt: int64(k), service: svc, cause: noCategory, inScope: true})
-		r := textRecord{incidentID: int64(k + 1), sortAt: int64(k), incident: int32(k), position: -1, service: svc,
+		r := textRecord{incidentID: int64(k + 1), incident: int32(k), position: -1, service: svc,
 			category: noCategory, from: uint32(len(h.arena))}
 		h.arena = h.tok.appendSet(h.arena, []byte(d.text))
 		r.to = uint32(len(h.arena))

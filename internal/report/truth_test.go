@@ -193,7 +193,7 @@ var proneServices = map[string]string{
 // planted: each is found. Recurrences repeat their category on one service
 // and now and then add up, with chance, to a real excess somewhere else;
 // at most one such hotspot is allowed a report, and logged.
-func checkHotspots(t *testing.T, r *report.Report) {
+func checkHotspots(t testing.TB, r *report.Report) {
 	t.Helper()
 	found, other := map[string]bool{}, 0
 	for _, h := range r.Hotspots {
