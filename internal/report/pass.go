@@ -124,7 +124,7 @@ func readHistory(ctx context.Context, src Source, pass Scope, inScope func(*Inci
 	h.byID = newIDIndex(h.incidents)
 	h.merge(&found)
 	h.keepFixes(fixes)
-	slices.SortFunc(h.texts, h.chronological)
+	h.sortTexts()
 	// Every token has its id now; the table that found them is not needed.
 	h.tok.slots, h.tok.last = nil, nil
 	return h, nil
@@ -381,6 +381,54 @@ func (ix *idIndex) find(id int64) (int, bool) {
 }
 
 func byID(a, b incidentFacts) int { return cmp.Compare(a.id, b.id) }
+
+// sortTexts puts the texts in chronological order (see chronological): the
+// incidents are ranked once, and each text placed by its incident's rank,
+// which is linear; sorting the texts through their incidents was a tenth
+// of a report at 100,000 incidents, every comparison two cache misses.
+func (h *history) sortTexts() {
+	order := make([]int32, len(h.incidents))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := &h.incidents[a], &h.incidents[b]
+		if x.sortAt != y.sortAt {
+			return cmp.Compare(x.sortAt, y.sortAt)
+		}
+		return cmp.Compare(x.id, y.id)
+	})
+	rank := make([]int32, len(h.incidents))
+	for r, i := range order {
+		rank[i] = int32(r)
+	}
+	start := make([]int32, len(h.incidents)+1)
+	for k := range h.texts {
+		start[rank[h.texts[k].incident]+1]++
+	}
+	for r := 1; r < len(start); r++ {
+		start[r] += start[r-1]
+	}
+	sorted := make([]textRecord, len(h.texts))
+	for _, t := range h.texts {
+		at := &start[rank[t.incident]]
+		sorted[*at] = t
+		*at++
+	}
+	// Within an incident, the cause before the factors, by position: a few
+	// texts, in insertion order.
+	for lo := 0; lo < len(sorted); {
+		hi := lo + 1
+		for hi < len(sorted) && sorted[hi].incident == sorted[lo].incident {
+			hi++
+		}
+		if hi-lo > 1 {
+			slices.SortFunc(sorted[lo:hi], func(a, b textRecord) int { return cmp.Compare(a.position, b.position) })
+		}
+		lo = hi
+	}
+	h.texts = sorted
+}
 
 // chronological orders texts by their incidents' start (else creation),
 // incident, and the cause before the factors.

@@ -67,6 +67,7 @@ type matcher struct {
 	related [][]uint32    // by service: itself and the services it depends on or that depend on it
 	total   []float32     // by record: the weight of its tokens
 	useful  []int32       // by record: its tokens of non-zero weight
+	keys    int           // the index keys the records would add if all became anchors
 	mark    []int32       // by token id: the record (index + 1) being placed holds it
 	near    []int32       // by service: the record (index + 1) being placed is on it or a related one
 }
@@ -98,15 +99,34 @@ func newMatcher(h *history, related [][]uint32) *matcher {
 	for k := range h.texts {
 		var w float32
 		var useful int32
+		ids := 0
 		for _, t := range h.tokens(&h.texts[k]) {
-			if tw := m.token[t].weight; tw > 0 {
-				w += tw
+			if tw := m.token[t]; tw.weight > 0 {
+				w += tw.weight
 				useful++
+				if tw.ident {
+					ids++
+				}
 			}
 		}
 		m.total[k], m.useful[k] = w, useful
+		if useful >= minSharedTokens {
+			m.keys += keysOf(ids)
+		}
 	}
 	return m
+}
+
+// keysOf is how many index keys a record with ids identifiers adds as an
+// anchor (see identKeys and proseKeys).
+func keysOf(ids int) int {
+	switch ids = min(ids, maxIdents); ids {
+	case 0:
+		return bands
+	case 1:
+		return 1
+	}
+	return ids * (ids - 1) / 2
 }
 
 // place marks record r's tokens, so that compare can score candidates
@@ -201,7 +221,7 @@ func (m *matcher) cluster() []similarGroup {
 		sizes     []int32
 		groupOf   = make([]int32, len(h.texts))
 		textGroup = make(map[[2]uint32]int32, len(h.texts)/2) // factors: (span, service) → group
-		index     = newChainIndex(m.keysAtMost())
+		index     = newChainIndex(m.keys)
 		seen      []int32 // by group: the record (index + 1) that last met it
 		ids       []uint32
 		keys      []uint64
@@ -292,32 +312,6 @@ func (m *matcher) cluster() []similarGroup {
 		}
 	}
 	return out
-}
-
-// keysAtMost counts the index keys the records would add if every one
-// became an anchor.
-func (m *matcher) keysAtMost() int {
-	keys := 0
-	for r := range m.h.texts {
-		if m.useful[r] < minSharedTokens {
-			continue
-		}
-		ids := 0
-		for _, t := range m.h.tokens(&m.h.texts[r]) {
-			if m.token[t].ident {
-				ids++
-			}
-		}
-		switch ids = min(ids, maxIdents); ids {
-		case 0:
-			keys += bands
-		case 1:
-			keys++
-		default:
-			keys += ids * (ids - 1) / 2
-		}
-	}
-	return keys
 }
 
 // identKeys appends the index keys of an identifier set: each pair, or
