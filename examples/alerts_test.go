@@ -16,7 +16,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/aftermath-sre/aftermath/internal/auth"
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
@@ -102,12 +105,16 @@ func exportedMetrics(t *testing.T) map[string]bool {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	srv := web.New(web.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimit: 1, RateBurst: 1})
+	accounts := auth.New(auth.Config{Store: st})
+	srv := web.New(web.Config{Store: st, Accounts: accounts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimit: 1, RateBurst: 1})
+	_, token := storetest.Token(t, st, accounts, "prometheus", incident.RoleViewer)
 	for range 2 { // the second is refused, so the limiter's counter has a sample
 		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/incidents", nil))
 	}
 	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	scrape := httptest.NewRequest("GET", "/metrics", nil)
+	scrape.Header.Set("Authorization", "Bearer "+token)
+	srv.ServeHTTP(w, scrape)
 	if w.Code != http.StatusOK {
 		t.Fatalf("/metrics: %d", w.Code)
 	}

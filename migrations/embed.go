@@ -12,7 +12,12 @@ import (
 var files embed.FS
 
 // SQLite returns the migrations for SQLite, named NNNNN_description.sql in
-// goose's format.
+// goose's format. Some versions are written in Go, because they need the
+// domain's own functions; their numbers are taken among these files' and
+// they live with the schema's owner, internal/store (goMigrations):
+//
+//	00005  fold service keys (internal/store/migrate_service_keys.go)
+//	00007  fold the search index's text (internal/store/migrate_search_text.go)
 func SQLite() fs.FS {
 	sub, err := fs.Sub(files, "sqlite")
 	if err != nil {

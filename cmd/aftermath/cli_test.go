@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -117,20 +120,16 @@ func TestServeDemoThenShutDown(t *testing.T) {
 		done <- err
 	}()
 	base := "http://" + addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil && resp.StatusCode == http.StatusOK {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	waitReady(t, base)
+	// Without credentials the API answers 401; with a token of the admin
+	// that serve made, it answers.
+	if resp, err := http.Get(base + "/api/v1/incidents?limit=1"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous list: %v %v", resp.StatusCode, err)
 	}
 	var page store.Page
-	resp, err := http.Get(base + "/api/v1/incidents?limit=1")
+	req, _ := http.NewRequest("GET", base+"/api/v1/incidents?limit=1", nil)
+	req.Header.Set("Authorization", "Bearer "+createToken(t, db, "admin"))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +156,22 @@ func TestServeDemoThenShutDown(t *testing.T) {
 	if n, err := loadDemo(context.Background(), s); n != 0 || err != nil {
 		t.Fatal(fmt.Sprint("demo reloaded: ", n, err))
 	}
+}
+
+// createToken makes an API token for user with the CLI and returns it.
+func createToken(t *testing.T, db, user string) string {
+	t.Helper()
+	out, err := run(t, context.Background(), "token", "create", user, "--label", "test", "--db", db)
+	if err != nil {
+		t.Fatalf("token create: %v\n%s", err, out)
+	}
+	for line := range strings.SplitSeq(out, "\n") {
+		if token, ok := strings.CutPrefix(line, "token: "); ok {
+			return token
+		}
+	}
+	t.Fatalf("token create printed no token:\n%s", out)
+	return ""
 }
 
 func TestImportAndExportCommands(t *testing.T) {
@@ -190,6 +205,51 @@ func TestImportAndExportCommands(t *testing.T) {
 	text, err := run(t, ctx, "import", "--db", fresh, out)
 	if err == nil || !strings.Contains(text, "zz-bad.md: ") || !strings.Contains(text, "20 created") || !strings.Contains(text, "1 failed") {
 		t.Fatalf("import: %v\n%s", err, text)
+	}
+}
+
+// TestImportListsConflictsAndGoesOn: a file older than the stored
+// incident is listed as a conflict with the current version, the other
+// files import, and the command exits non-zero.
+func TestImportListsConflictsAndGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	ctx := context.Background()
+	if _, err := run(t, ctx, "seed", "--synthetic", "5", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if _, err := run(t, ctx, "export", "--db", db, "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := s.GetIncident(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Title = "Edited after the export"
+	if err := s.UpdateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	files, _ := filepath.Glob(filepath.Join(out, "*.md"))
+	for _, f := range files { // every file edited by hand
+		data, _ := os.ReadFile(f)
+		end := 4 + strings.Index(string(data[4:]), "\n---\n") // the front matter's closing line
+		os.WriteFile(f, []byte(string(data[:end])+"\nhand_edited: true"+string(data[end:])), 0o644)
+	}
+	text, err := run(t, ctx, "import", "--db", db, out)
+	if err == nil || !strings.Contains(text, "4 updated") || !strings.Contains(text, "1 conflicts") ||
+		!strings.Contains(text, "-2.md: conflict: ") || !strings.Contains(text, "it is at version 2") {
+		t.Fatalf("import: %v\n%s", err, text)
+	}
+	for _, id := range []string{"+2", "02", "2.0", "0"} {
+		if _, err := run(t, ctx, "export", id, "--db", db); err == nil {
+			t.Errorf("export %s succeeded", id)
+		}
 	}
 }
 
@@ -229,5 +289,69 @@ func TestReportCommand(t *testing.T) {
 	}
 	if _, err := run(t, ctx, "report", "--db", db, "--since", "last week"); err == nil {
 		t.Fatal("a bad --since accepted")
+	}
+}
+
+// TestServeWithSingleSignOn configures single sign-on through the
+// environment, as an operator would, against a real provider in the test,
+// and signs in through it.
+func TestServeWithSingleSignOn(t *testing.T) {
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Shutdown()
+	addr := freeAddr(t)
+	for k, v := range map[string]string{
+		"AFTERMATH_OIDC_ISSUER": m.Issuer(), "AFTERMATH_OIDC_CLIENT_ID": m.ClientID,
+		"AFTERMATH_OIDC_CLIENT_SECRET": m.ClientSecret, "AFTERMATH_OIDC_REDIRECT_URL": "http://" + addr + "/login/oidc/callback",
+		"AFTERMATH_OIDC_ROLES": "engineering=responder,leads=admin",
+	} {
+		t.Setenv(k, v)
+	}
+	if _, err := run(t, context.Background(), "serve", "--db", filepath.Join(t.TempDir(), "bad.db"), "--oidc-roles", "engineering=owner"); err == nil ||
+		!strings.Contains(err.Error(), "--oidc-roles") {
+		t.Fatalf("a bad role mapping: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, ctx, "serve", "--db", filepath.Join(t.TempDir(), "sso.db"), "--addr", addr, "--log-level", "warn")
+		done <- err
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	base := "http://" + addr
+	waitReady(t, base)
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	resp, err := browser.Get(base + "/login/oidc?next=/api/v1/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me struct{ Name, Role, Source string }
+	json.NewDecoder(resp.Body).Decode(&me)
+	resp.Body.Close()
+	// mockoidc's default user is jane.doe in the groups engineering and design.
+	if resp.StatusCode != http.StatusOK || me.Name != "jane.doe" || me.Role != "responder" || me.Source != "oidc" {
+		t.Fatalf("after the sign-in: %d %+v", resp.StatusCode, me)
+	}
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil && resp.StatusCode == http.StatusOK {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aftermath-sre/aftermath/internal/archive"
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
@@ -15,29 +15,36 @@ func exportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export [ID] [--out DIR]",
 		Short: "Write one post-mortem to stdout, or all of them into DIR",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Write one post-mortem to stdout, or every one into DIR, with what an empty
+database needs to show the same incidents: each post-mortem's comments
+(NAME.comments.yaml beside NAME.md), the service catalogue (catalog.yaml)
+and the vocabularies (vocabulary.yaml). Everything is read from one
+snapshot. "aftermath import DIR" restores it.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, _ := cmd.Flags().GetString("out")
 			if len(args) == 0 && out == "" {
 				return fmt.Errorf("give an incident ID, or --out DIR to export every incident")
 			}
 			dsn, _ := cmd.Flags().GetString("db")
-			st, err := store.Open(cmd.Context(), dsn, store.Options{})
+			st, err := store.Open(cmd.Context(), dsn, store.Options{MustExist: true})
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			if len(args) == 0 {
-				n, err := archive.ExportDir(cmd.Context(), st, store.Filter{}, out)
+				bar := newProgress(cmd, "exporting", "post-mortems")
+				n, err := archive.ExportDir(cmd.Context(), st, store.Filter{}, out, archive.ExportOptions{Progress: bar.set})
+				bar.finish()
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "exported %d post-mortems into %s\n", n, out)
 				return nil
 			}
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not an incident id", args[0])
+			id, ok := incident.ParseID(args[0])
+			if !ok {
+				return fmt.Errorf("%q is not an incident id: ids are written as whole numbers such as 42", args[0])
 			}
 			inc, err := st.GetIncident(cmd.Context(), id)
 			if err != nil {

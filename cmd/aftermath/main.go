@@ -19,6 +19,9 @@ func main() {
 	}
 }
 
+// describeError is describe as an error value.
+func describeError(err error) error { return errors.New(describe(err)) }
+
 // describe words an error for a person at a terminal: a domain error by its
 // message and fields, anything else as it is.
 func describe(err error) string {

@@ -45,6 +45,8 @@ func TestProcess(t *testing.T) {
 	t.Run("SIGTERMDrains", func(t *testing.T) { testGracefulShutdown(t, bin, syscall.SIGTERM) })
 	t.Run("SIGINTDrains", func(t *testing.T) { testGracefulShutdown(t, bin, syscall.SIGINT) })
 	t.Run("Limits", func(t *testing.T) { testLimits(t, bin) })
+	t.Run("DockerfileHealthcheck", func(t *testing.T) { testHealthcheck(t, bin) })
+	t.Run("ProgressOnATerminal", func(t *testing.T) { testProgressOnATerminal(t, bin) })
 }
 
 // testCrash files incidents from eight writers, takes a backup with the
@@ -288,6 +290,12 @@ func testGracefulShutdown(t *testing.T, bin string, sig syscall.Signal) {
 	if err != nil || page.Total != 2 {
 		t.Fatalf("incidents filed during shutdown: %v %v", page.Total, err)
 	}
+	// The token's use, kept in memory between flushes, was written on the
+	// way out.
+	tokens, err := st.Tokens(context.Background(), 0)
+	if err != nil || len(tokens) != 1 || tokens[0].LastUsedAt == nil {
+		t.Fatalf("the token's last use was not written at shutdown: %+v %v", tokens, err)
+	}
 	t.Logf("%s: in-flight requests finished, exit 0 after %s", sig, took.Round(time.Millisecond))
 }
 
@@ -392,7 +400,33 @@ func startServer(t *testing.T, bin, db string, env ...string) *server {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
+	// Every request carries a token of the admin that serve made, as an
+	// operator's scripts would.
+	out, err := exec.Command(bin, "token", "create", "admin", "--label", "process test", "--db", db).Output()
+	if err != nil {
+		t.Fatalf("token create: %v\n%s", err, out)
+	}
+	token, _, _ := strings.Cut(strings.SplitN(string(out), "token: ", 2)[1], "\n")
+	s.client.Transport = bearer{token: token, next: s.client.Transport}
 	return s
+}
+
+// bearer sends a token with every request.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(req)
+}
+
+func (b bearer) CloseIdleConnections() {
+	if c, ok := b.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // stop sends sig and waits for a clean exit.

@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/user"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
 // rootCommand assembles the command tree. Every flag also reads
@@ -19,13 +23,23 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return bindEnvironment(cmd.Flags())
+			// What the command writes, the audit log records as the CLI's.
+			cmd.SetContext(incident.WithActor(cmd.Context(), cliActor()))
+			if err := bindEnvironment(cmd.Flags()); err != nil {
+				return err
+			}
+			// Every command checks the log flags, so that a typo in one
+			// (AFTERMATH_LOG_LEVEL=warning) is found when it is made, not
+			// the day the server is started with it.
+			_, err := newLogger(cmd)
+			return err
 		},
 	}
 	root.PersistentFlags().String("db", "aftermath.db", "database: a file path, sqlite://PATH or postgres://…")
 	root.PersistentFlags().String("log-format", "json", "log format: json or text")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand())
+	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand(),
+		userCommand(), tokenCommand(), auditCommand(), healthcheckCommand())
 	return root
 }
 
@@ -47,13 +61,23 @@ func bindEnvironment(flags *pflag.FlagSet) error {
 	return err
 }
 
+// cliActor is who the audit log says a CLI command's changes came from:
+// the operating-system user who ran it, on this machine.
+func cliActor() incident.Actor {
+	a := incident.Actor{Kind: incident.ActorCLI, Address: "local"}
+	if u, err := user.Current(); err == nil {
+		a.Name = u.Username
+	}
+	return a
+}
+
 // newLogger builds the process logger from the log flags.
 func newLogger(cmd *cobra.Command) (*slog.Logger, error) {
 	format, _ := cmd.Flags().GetString("log-format")
 	levelName, _ := cmd.Flags().GetString("log-level")
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(levelName)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
+	if err := level.UnmarshalText([]byte(levelName)); err != nil || !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(levelName)) {
+		return nil, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", levelName)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch format {

@@ -74,6 +74,8 @@ func writeSynthetic(cmd *cobra.Command, st *store.Store, gen *seed.Generator, n 
 	if err := st.DefineServices(cmd.Context(), seed.Services()); err != nil {
 		return nil, err
 	}
+	bar := newProgress(cmd, "seeding", "incidents")
+	defer bar.finish()
 	ids := make([]int64, 0, n)
 	for len(ids) < n {
 		batch := gen.Batch(min(seedBatch, n-len(ids)))
@@ -83,6 +85,7 @@ func writeSynthetic(cmd *cobra.Command, st *store.Store, gen *seed.Generator, n 
 		for _, inc := range batch {
 			ids = append(ids, inc.ID)
 		}
+		bar.set(len(ids), n)
 	}
 	return ids, nil
 }

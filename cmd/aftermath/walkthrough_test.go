@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestWalkthroughScript runs examples/walkthrough.sh, the README's curl
@@ -23,28 +21,23 @@ func TestWalkthroughScript(t *testing.T) {
 		}
 	}
 	addr := freeAddr(t)
+	db := filepath.Join(t.TempDir(), "walk.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := run(t, ctx, "serve", "--db", filepath.Join(t.TempDir(), "walk.db"), "--addr", addr, "--log-level", "error")
+		_, err := run(t, ctx, "serve", "--db", db, "--addr", addr, "--log-level", "error")
 		done <- err
 	}()
 	defer func() {
 		cancel()
 		<-done
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("server not ready")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	out, err := exec.Command("bash", "../../examples/walkthrough.sh", "http://"+addr).CombinedOutput()
+	waitReady(t, "http://"+addr)
+	// As the README says: make a token for the admin that serve made, and
+	// hand it to the script.
+	script := exec.Command("bash", "../../examples/walkthrough.sh", "http://"+addr)
+	script.Env = append(os.Environ(), "AFTERMATH_TOKEN="+createToken(t, db, "admin"))
+	out, err := script.CombinedOutput()
 	if err != nil {
 		t.Fatalf("walkthrough failed: %v\n%s", err, out)
 	}
@@ -55,7 +48,7 @@ func TestWalkthroughScript(t *testing.T) {
 			statuses = append(statuses, strings.TrimPrefix(line, "→ "))
 		}
 	}
-	want := []string{"201", "200", "200", "200", "409", "422", "201", "200", "200", "200", "200"}
+	want := []string{"401", "200", "201", "200", "200", "200", "409", "422", "201", "200", "200", "200", "200", "200"}
 	if strings.Join(statuses, " ") != strings.Join(want, " ") {
 		t.Fatalf("statuses %v, want %v\n%s", statuses, want, out)
 	}

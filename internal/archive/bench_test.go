@@ -58,7 +58,7 @@ func BenchmarkImportFolder(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		sum, err := archive.ImportPaths(ctx, st, []string{dir})
+		sum, err := archive.ImportPaths(ctx, st, []string{dir}, archive.Options{})
 		elapsed += time.Since(start)
 		if err != nil || sum.Created != benchFiles {
 			b.Fatalf("import: %+v %v", sum, err)
@@ -87,7 +87,7 @@ func BenchmarkExportFolder(b *testing.B) {
 	var elapsed time.Duration
 	for b.Loop() {
 		start := time.Now()
-		n, err := archive.ExportDir(ctx, st, store.Filter{}, filepath.Join(b.TempDir(), "out"))
+		n, err := archive.ExportDir(ctx, st, store.Filter{}, filepath.Join(b.TempDir(), "out"), archive.ExportOptions{})
 		elapsed += time.Since(start)
 		if err != nil || n != benchFiles {
 			b.Fatalf("export: %d %v", n, err)

@@ -13,25 +13,43 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
-// Lister is what exporting needs from storage.
-type Lister interface {
-	ListIncidents(ctx context.Context, f store.Filter) (*store.Page, error)
+// Snapshotter is what exporting needs from storage: a consistent view.
+type Snapshotter interface {
+	Snapshot(ctx context.Context, fn func(*store.Snapshot) error) error
 }
 
-// EachIncident calls fn for every incident matching f, a page at a time, so
-// that memory stays flat however many there are. f's Limit and Cursor are
-// ignored.
-func EachIncident(ctx context.Context, st Lister, f store.Filter, fn func(*incident.Incident) error) error {
+// ExportOptions tune an export.
+type ExportOptions struct {
+	// Progress, when set, is called as post-mortems are written, with how
+	// many of how many.
+	Progress func(done, total int)
+}
+
+// EachIncident calls fn for every incident matching f, a page at a time
+// (so memory stays flat however many there are), all from one snapshot.
+// f's Limit and Cursor are ignored.
+func EachIncident(ctx context.Context, st Snapshotter, f store.Filter, fn func(*incident.Incident) error) error {
+	return st.Snapshot(ctx, func(sn *store.Snapshot) error {
+		return eachPage(sn, f, func(page *store.Page) error {
+			for i := range page.Items {
+				if err := fn(&page.Items[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+func eachPage(sn *store.Snapshot, f store.Filter, fn func(*store.Page) error) error {
 	f.Limit, f.Cursor = store.MaxLimit, ""
 	for {
-		page, err := st.ListIncidents(ctx, f)
+		page, err := sn.ListIncidents(f)
 		if err != nil {
 			return err
 		}
-		for i := range page.Items {
-			if err := fn(&page.Items[i]); err != nil {
-				return err
-			}
+		if err := fn(page); err != nil {
+			return err
 		}
 		if page.NextCursor == "" {
 			return nil
@@ -41,46 +59,30 @@ func EachIncident(ctx context.Context, st Lister, f store.Filter, fn func(*incid
 }
 
 // ExportDir writes every incident matching f into dir as one markdown file
-// each, named by postmortem.FileName, and returns how many it wrote. Each
-// file is written to a temporary name and renamed, so a reader of dir never
-// sees half a file.
-func ExportDir(ctx context.Context, st Lister, f store.Filter, dir string) (int, error) {
+// each, named by postmortem.FileName, with its comments beside it and the
+// catalogue and vocabularies (see formats.go), and returns how many
+// post-mortems it wrote. Everything comes from one snapshot. Each file is
+// written to a temporary name and renamed, so a reader of dir never sees
+// half a file.
+func ExportDir(ctx context.Context, st Snapshotter, f store.Filter, dir string, opts ExportOptions) (int, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
-	written := 0
-	err := EachIncident(ctx, st, f, func(inc *incident.Incident) error {
-		data, err := postmortem.Marshal(inc)
-		if err != nil {
-			return err
-		}
-		final := filepath.Join(dir, postmortem.FileName(inc))
+	return export(ctx, st, f, opts, func(name string, _ time.Time, data []byte) error {
+		final := filepath.Join(dir, name)
 		tmp := final + ".tmp"
 		if err := os.WriteFile(tmp, data, 0o644); err != nil {
 			return err
 		}
-		if err := os.Rename(tmp, final); err != nil {
-			return err
-		}
-		written++
-		return nil
+		return os.Rename(tmp, final)
 	})
-	return written, err
 }
 
-// WriteZip streams every incident matching f into a zip archive on w.
-func WriteZip(ctx context.Context, st Lister, f store.Filter, w io.Writer) error {
+// WriteZip streams the same files as ExportDir into a zip archive on w.
+func WriteZip(ctx context.Context, st Snapshotter, f store.Filter, w io.Writer) error {
 	zw := zip.NewWriter(w)
-	err := EachIncident(ctx, st, f, func(inc *incident.Incident) error {
-		data, err := postmortem.Marshal(inc)
-		if err != nil {
-			return err
-		}
-		entry, err := zw.CreateHeader(&zip.FileHeader{
-			Name:     postmortem.FileName(inc),
-			Method:   zip.Deflate,
-			Modified: inc.UpdatedAt.In(time.UTC),
-		})
+	_, err := export(ctx, st, f, ExportOptions{}, func(name string, modified time.Time, data []byte) error {
+		entry, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified.UTC()})
 		if err != nil {
 			return err
 		}
@@ -91,4 +93,89 @@ func WriteZip(ctx context.Context, st Lister, f store.Filter, w io.Writer) error
 		return err
 	}
 	return zw.Close()
+}
+
+// export writes an archive's files through write, from one snapshot: the
+// post-mortems a page at a time, each followed by its comments, then the
+// catalogue and the vocabulary. Each file's time is when what it holds
+// last changed, so the same database always gives the same archive.
+func export(ctx context.Context, st Snapshotter, f store.Filter, opts ExportOptions,
+	write func(name string, modified time.Time, data []byte) error) (int, error) {
+	written := 0
+	err := st.Snapshot(ctx, func(sn *store.Snapshot) error {
+		var newest time.Time
+		err := eachPage(sn, f, func(page *store.Page) error {
+			ids := make([]int64, len(page.Items))
+			for i, inc := range page.Items {
+				ids[i] = inc.ID
+			}
+			comments, err := sn.Comments(ids)
+			if err != nil {
+				return err
+			}
+			for i := range page.Items {
+				inc := &page.Items[i]
+				if err := writeIncident(inc, comments[inc.ID], write); err != nil {
+					return err
+				}
+				if inc.UpdatedAt.After(newest) {
+					newest = inc.UpdatedAt
+				}
+				written++
+				if opts.Progress != nil {
+					opts.Progress(written, int(page.Total))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return writeCatalogAndVocabulary(sn, newest, write)
+	})
+	return written, err
+}
+
+func writeIncident(inc *incident.Incident, comments []incident.Comment, write func(string, time.Time, []byte) error) error {
+	data, err := postmortem.Marshal(inc)
+	if err != nil {
+		return err
+	}
+	name := postmortem.FileName(inc)
+	if err := write(name, inc.UpdatedAt, data); err != nil {
+		return err
+	}
+	if len(comments) == 0 {
+		return nil
+	}
+	data, err = postmortem.MarshalYAMLFile(newCommentsFile(inc.ID, comments))
+	if err != nil {
+		return err
+	}
+	return write(commentsFileOf(name), comments[len(comments)-1].CreatedAt, data)
+}
+
+func writeCatalogAndVocabulary(sn *store.Snapshot, modified time.Time, write func(string, time.Time, []byte) error) error {
+	services, err := sn.Catalog()
+	if err != nil {
+		return err
+	}
+	categories, err := sn.Categories()
+	if err != nil {
+		return err
+	}
+	files := []struct {
+		name string
+		doc  any
+	}{{CatalogFile, newCatalogFile(services)}, {VocabularyFile, newVocabularyFile(categories)}}
+	for _, f := range files {
+		data, err := postmortem.MarshalYAMLFile(f.doc)
+		if err != nil {
+			return err
+		}
+		if err := write(f.name, modified, data); err != nil {
+			return err
+		}
+	}
+	return nil
 }

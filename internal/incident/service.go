@@ -7,8 +7,8 @@ import (
 )
 
 // Service is something that fails. Its Key is derived from its name, so
-// "Travis CI", "TravisCI" and "travis-ci" are one service; the first
-// spelling seen is kept as Name.
+// "Travis CI", "TravisCI", "travis-ci" and "ｔｒａｖｉｓ ｃｉ" are one service;
+// the first spelling seen is kept as Name.
 type Service struct {
 	Key  string `json:"key"`
 	Name string `json:"name"`
@@ -20,14 +20,19 @@ type Service struct {
 	Industries []string `json:"industries"`
 }
 
-// ServiceKey derives a service's identity from its name: its letters and
-// digits, lowercased. Letters outside ASCII count, so names in any script
-// have a key.
+// ServiceKey derives a service's identity from its name: the letters and
+// digits of its folded form (see Fold), so that case, accents, full-width
+// forms and punctuation never make two services of one. Letters outside
+// ASCII count, so names in any script have a key. A key is its own key.
+//
+// It is the one definition of a service's identity: the store, the
+// filters, the reports and the migration that re-keys old databases all
+// call it.
 func ServiceKey(name string) string {
 	var b strings.Builder
-	for _, r := range name {
+	for _, r := range Fold(name) {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
+			b.WriteRune(r)
 		}
 	}
 	return b.String()
@@ -44,29 +49,32 @@ type ServiceChange struct {
 
 // Validate checks a change to service key.
 func (c *ServiceChange) Validate(key string) error {
-	errs := FieldErrors{}
+	var errs FieldErrors
 	if c.Name != nil {
-		requiredText(errs, "name", *c.Name, MaxShortText)
+		requiredName(&errs, "name", *c.Name, MaxShortText)
 		if ServiceKey(*c.Name) != key {
 			errs.Add("name", "must keep the service's key "+quote(key)+" (only spelling and case may change)")
 		}
 	}
-	for field, list := range map[string]*[]string{"depends_on": c.DependsOn, "dependents": c.Dependents} {
-		if list == nil {
+	for _, rel := range []struct {
+		field string
+		list  *[]string
+	}{{"depends_on", c.DependsOn}, {"dependents", c.Dependents}} {
+		if rel.list == nil {
 			continue
 		}
-		shortList(errs, field, *list)
-		for i, name := range *list {
+		shortList(&errs, rel.field, *rel.list)
+		for i, name := range *rel.list {
 			switch ServiceKey(name) {
 			case "":
-				errs.Add(fmt.Sprintf("%s[%d]", field, i), "must name a service")
+				errs.Add(fmt.Sprintf("%s[%d]", rel.field, i), "must name a service")
 			case key:
-				errs.Add(fmt.Sprintf("%s[%d]", field, i), "a service cannot depend on itself")
+				errs.Add(fmt.Sprintf("%s[%d]", rel.field, i), "a service cannot depend on itself")
 			}
 		}
 	}
 	if c.Industries != nil {
-		shortList(errs, "industries", *c.Industries)
+		shortList(&errs, "industries", *c.Industries)
 	}
 	return errs.Err()
 }

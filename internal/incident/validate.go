@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Limits on what one incident may hold. They keep a single write bounded and
@@ -27,22 +26,15 @@ var (
 
 // Normalize puts an incident into its canonical form before validation:
 // trimmed names, UTC timestamps at second precision, the derived service key,
-// defaults for unset lifecycle fields, and empty lists rather than nil ones.
-// It never rejects anything; Validate does.
+// and empty lists rather than nil ones. It never rejects anything (Validate
+// does), and it fills in no field a person left out: a new incident gets its
+// defaults from ApplyDefaults, but an update that removes a required field
+// is refused, not quietly reset.
 func (inc *Incident) Normalize() {
 	inc.Title = strings.TrimSpace(inc.Title)
 	inc.Service = strings.TrimSpace(inc.Service)
 	inc.ServiceKey = ServiceKey(inc.Service)
 	inc.Component = strings.TrimSpace(inc.Component)
-	if inc.Status == "" {
-		inc.Status = StatusInvestigating
-	}
-	if inc.PostmortemStatus == "" {
-		inc.PostmortemStatus = PostmortemDraft
-	}
-	if inc.DetectionMethod == "" {
-		inc.DetectionMethod = DetectedByUnknown
-	}
 	for _, t := range []**time.Time{&inc.StartedAt, &inc.DetectedAt, &inc.MitigatedAt, &inc.ResolvedAt} {
 		*t = canonicalTime(*t)
 	}
@@ -71,6 +63,21 @@ func (inc *Incident) Normalize() {
 	}
 }
 
+// ApplyDefaults fills the lifecycle fields that a new incident (filed or
+// imported) may leave out: investigating, a draft post-mortem, detection
+// method unknown.
+func (inc *Incident) ApplyDefaults() {
+	if inc.Status == "" {
+		inc.Status = StatusInvestigating
+	}
+	if inc.PostmortemStatus == "" {
+		inc.PostmortemStatus = PostmortemDraft
+	}
+	if inc.DetectionMethod == "" {
+		inc.DetectionMethod = DetectedByUnknown
+	}
+}
+
 // StampDoneItems records when action items were marked done: an item that is
 // done gets now unless it already has a time; one that is not done has none.
 func (inc *Incident) StampDoneItems(now time.Time) {
@@ -90,30 +97,40 @@ func (inc *Incident) StampDoneItems(now time.Time) {
 // Severity may be empty (imported history); use ValidateFiled for incidents
 // filed by a person.
 func (inc *Incident) Validate(v Vocabulary) error {
-	errs := FieldErrors{}
-	inc.validate(v, errs)
+	var errs FieldErrors
+	inc.validate(v, &errs)
 	return errs.Err()
 }
 
 // ValidateFiled is Validate plus the rules for a newly filed incident: a
 // severity is required.
 func (inc *Incident) ValidateFiled(v Vocabulary) error {
-	errs := FieldErrors{}
+	var errs FieldErrors
 	if inc.Severity == "" {
-		errs.Add("severity", "is required; "+oneOf(enumStrings(Severities)))
+		enum(&errs, "severity", inc.Severity, Severities)
 	}
-	inc.validate(v, errs)
+	inc.validate(v, &errs)
 	return errs.Err()
 }
 
-func (inc *Incident) validate(v Vocabulary, errs FieldErrors) {
-	requiredText(errs, "title", inc.Title, MaxTitle)
-	requiredText(errs, "service", inc.Service, MaxShortText)
+// ValidateImported is Validate plus the rule for what an imported file may
+// set: an id and a version, when given, within ValidID.
+func (inc *Incident) ValidateImported(v Vocabulary) error {
+	var errs FieldErrors
+	checkID(&errs, "id", inc.ID)
+	checkID(&errs, "version", int64(inc.Version))
+	inc.validate(v, &errs)
+	return errs.Err()
+}
+
+func (inc *Incident) validate(v Vocabulary, errs *FieldErrors) {
+	requiredName(errs, "title", inc.Title, MaxTitle)
+	requiredName(errs, "service", inc.Service, MaxShortText)
 	if inc.Service != "" && inc.ServiceKey == "" {
 		errs.Add("service", "must contain at least one letter or digit")
 	}
-	optionalText(errs, "component", inc.Component, MaxShortText)
-	optionalText(errs, "external_id", inc.ExternalID, MaxShortText)
+	optionalName(errs, "component", inc.Component, MaxShortText)
+	optionalName(errs, "external_id", inc.ExternalID, MaxShortText)
 	if inc.Severity != "" {
 		enum(errs, "severity", inc.Severity, Severities)
 	}
@@ -125,31 +142,31 @@ func (inc *Incident) validate(v Vocabulary, errs FieldErrors) {
 	}
 	validateTimestamps(errs, inc)
 
-	optionalText(errs, "summary", inc.Summary, MaxMarkdown)
-	optionalText(errs, "description", inc.Description, MaxMarkdown)
-	optionalText(errs, "impact.description", inc.Impact.Description, MaxMarkdown)
-	if u := inc.Impact.AffectedUsers; u != nil && *u < 0 {
-		errs.Add("impact.affected_users", "must not be negative")
+	optionalMarkdown(errs, "summary", inc.Summary, MaxMarkdown)
+	optionalMarkdown(errs, "description", inc.Description, MaxMarkdown)
+	optionalMarkdown(errs, "impact.description", inc.Impact.Description, MaxMarkdown)
+	if u := inc.Impact.AffectedUsers; u != nil && (*u < 0 || *u > MaxID) {
+		errs.Add("impact.affected_users", "must be a whole number from 0 to 9007199254740991")
 	}
 	shortList(errs, "impact.affected_dependents", inc.Impact.AffectedDependents)
 
 	if inc.PrimaryCause.Category != "" {
 		category(errs, v, CauseVocabulary, "primary_cause.category", inc.PrimaryCause.Category)
 	} else if inc.PrimaryCause.Description != "" || inc.PrimaryCause.Trigger != "" {
-		errs.Add("primary_cause.category", "is required when the cause is described; "+oneOf(v.Causes))
+		errs.AddNotOneOf("primary_cause.category", "is required when the cause is described", listName(CauseVocabulary), v.Causes)
 	}
-	optionalText(errs, "primary_cause.description", inc.PrimaryCause.Description, MaxMarkdown)
-	optionalText(errs, "primary_cause.trigger", inc.PrimaryCause.Trigger, MaxShortText)
+	optionalMarkdown(errs, "primary_cause.description", inc.PrimaryCause.Description, MaxMarkdown)
+	optionalName(errs, "primary_cause.trigger", inc.PrimaryCause.Trigger, MaxShortText)
 	findings(errs, v, CauseVocabulary, "contributing_factors", inc.ContributingFactors)
 	findings(errs, v, GapVocabulary, "detection_gaps", inc.DetectionGaps)
 
 	listLength(errs, "action_items", len(inc.ActionItems))
 	for i, a := range inc.ActionItems {
 		p := fmt.Sprintf("action_items[%d]", i)
-		requiredText(errs, p+".title", a.Title, MaxShortText)
+		requiredName(errs, p+".title", a.Title, MaxShortText)
 		enum(errs, p+".kind", a.Kind, ActionKinds)
 		enum(errs, p+".status", a.Status, ActionStatuses)
-		optionalText(errs, p+".owner", a.Owner, MaxShortText)
+		optionalName(errs, p+".owner", a.Owner, MaxShortText)
 		if a.DoneAt != nil {
 			checkYear(errs, p+".done_at", *a.DoneAt)
 		}
@@ -168,26 +185,26 @@ func (inc *Incident) validate(v Vocabulary, errs FieldErrors) {
 			errs.Add(p+".at", "is required (RFC 3339)")
 		}
 		checkYear(errs, p+".at", e.At)
-		optionalText(errs, p+".kind", e.Kind, MaxShortText)
-		requiredText(errs, p+".text", e.Text, MaxMarkdown)
+		optionalName(errs, p+".kind", e.Kind, MaxShortText)
+		requiredMarkdown(errs, p+".text", e.Text, MaxMarkdown)
 	}
 
-	optionalText(errs, "lessons.went_well", inc.Lessons.WentWell, MaxMarkdown)
-	optionalText(errs, "lessons.went_wrong", inc.Lessons.WentWrong, MaxMarkdown)
-	optionalText(errs, "lessons.got_lucky", inc.Lessons.GotLucky, MaxMarkdown)
+	optionalMarkdown(errs, "lessons.went_well", inc.Lessons.WentWell, MaxMarkdown)
+	optionalMarkdown(errs, "lessons.went_wrong", inc.Lessons.WentWrong, MaxMarkdown)
+	optionalMarkdown(errs, "lessons.got_lucky", inc.Lessons.GotLucky, MaxMarkdown)
 	shortList(errs, "tags", inc.Tags)
 
 	listLength(errs, "links", len(inc.Links))
 	for i, l := range inc.Links {
 		p := fmt.Sprintf("links[%d]", i)
-		optionalText(errs, p+".title", l.Title, MaxShortText)
+		optionalName(errs, p+".title", l.Title, MaxShortText)
 		if !isWebURL(l.URL) {
 			errs.Add(p+".url", "must be an absolute http or https URL")
 		}
 	}
 }
 
-func validateTimestamps(errs FieldErrors, inc *Incident) {
+func validateTimestamps(errs *FieldErrors, inc *Incident) {
 	ordered := []struct {
 		name string
 		at   *time.Time
@@ -214,7 +231,7 @@ func validateTimestamps(errs FieldErrors, inc *Incident) {
 // checkYear refuses a time whose UTC year has not four digits: RFC 3339,
 // and so JSON and the markdown export, cannot write it, and an incident
 // holding one would be stored but could never be read back.
-func checkYear(errs FieldErrors, field string, t time.Time) {
+func checkYear(errs *FieldErrors, field string, t time.Time) {
 	if y := t.UTC().Year(); y < 0 || y > 9999 {
 		errs.Add(field, "must be between the years 0000 and 9999 in UTC")
 	}
@@ -239,23 +256,40 @@ func (inc *Incident) addressable(ref string) bool {
 	}
 }
 
-func findings(errs FieldErrors, v Vocabulary, kind VocabularyKind, name string, list []Finding) {
+func findings(errs *FieldErrors, v Vocabulary, kind VocabularyKind, name string, list []Finding) {
 	listLength(errs, name, len(list))
 	for i, f := range list {
 		p := fmt.Sprintf("%s[%d]", name, i)
 		category(errs, v, kind, p+".category", f.Category)
-		optionalText(errs, p+".description", f.Description, MaxMarkdown)
+		optionalMarkdown(errs, p+".description", f.Description, MaxMarkdown)
 	}
 }
 
-func category(errs FieldErrors, v Vocabulary, kind VocabularyKind, field, slug string) {
+func category(errs *FieldErrors, v Vocabulary, kind VocabularyKind, field, slug string) {
 	if !v.Has(kind, slug) {
-		errs.Add(field, "unknown category "+quote(slug)+"; "+oneOf(v.Slugs(kind)))
+		problem := "unknown category " + quote(slug)
+		if slug == "" {
+			problem = "is required"
+		}
+		errs.AddNotOneOf(field, problem, listName(kind), v.Slugs(kind))
 	}
 }
 
-func enum[T ~string](errs FieldErrors, field string, value T, allowed []T) {
-	if !slices.Contains(allowed, value) {
+// listName names a vocabulary in the messages that point to its list.
+func listName(kind VocabularyKind) string {
+	if kind == GapVocabulary {
+		return "gap categories"
+	}
+	return "cause categories"
+}
+
+// enum records a value outside an enumeration; an empty value is a
+// missing one. Enumerations are short, so each message lists them.
+func enum[T ~string](errs *FieldErrors, field string, value T, allowed []T) {
+	switch {
+	case value == "":
+		errs.Add(field, "is required; "+MustBeOneOf(allowed))
+	case !slices.Contains(allowed, value):
 		errs.Add(field, MustBeOneOf(allowed))
 	}
 }
@@ -272,31 +306,14 @@ func enumStrings[T ~string](values []T) []string {
 	return out
 }
 
-func requiredText(errs FieldErrors, field, s string, max int) {
-	if strings.TrimSpace(s) == "" {
-		errs.Add(field, "is required")
-		return
-	}
-	optionalText(errs, field, s, max)
-}
-
-func optionalText(errs FieldErrors, field, s string, max int) {
-	switch {
-	case !utf8.ValidString(s):
-		errs.Add(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(s) > max:
-		errs.Add(field, tooLong(max))
-	}
-}
-
-func shortList(errs FieldErrors, field string, list []string) {
+func shortList(errs *FieldErrors, field string, list []string) {
 	listLength(errs, field, len(list))
 	for i, s := range list {
-		requiredText(errs, fmt.Sprintf("%s[%d]", field, i), s, MaxShortText)
+		requiredName(errs, fmt.Sprintf("%s[%d]", field, i), s, MaxShortText)
 	}
 }
 
-func listLength(errs FieldErrors, field string, n int) {
+func listLength(errs *FieldErrors, field string, n int) {
 	if n > MaxListItems {
 		errs.Add(field, fmt.Sprintf("must have at most %d entries", MaxListItems))
 	}
@@ -376,8 +393,8 @@ func (c *Comment) Normalize() { c.Author = strings.TrimSpace(c.Author) }
 
 // Validate checks a comment before it is stored.
 func (c *Comment) Validate() error {
-	errs := FieldErrors{}
-	requiredText(errs, "author", c.Author, MaxShortText)
-	requiredText(errs, "body", c.Body, MaxMarkdown)
+	var errs FieldErrors
+	requiredName(&errs, "author", c.Author, MaxShortText)
+	requiredMarkdown(&errs, "body", c.Body, MaxMarkdown)
 	return errs.Err()
 }

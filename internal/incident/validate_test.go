@@ -43,7 +43,25 @@ func TestValidate(t *testing.T) {
 		{"SEV9", func(i *incident.Incident) { i.Severity = "SEV9" }, "severity"},
 		{"lowercase sev1", func(i *incident.Incident) { i.Severity = "sev1" }, "severity"},
 		{"unknown status", func(i *incident.Incident) { i.Status = "closed" }, "status"},
-		{"status defaults", func(i *incident.Incident) { i.Status = "" }, ""},
+		{"status required", func(i *incident.Incident) { i.Status = "" }, "status"},
+		{"postmortem status required", func(i *incident.Incident) { i.PostmortemStatus = "" }, "postmortem_status"},
+		{"detection method required", func(i *incident.Incident) { i.DetectionMethod = "" }, "detection_method"},
+		{"id at the bound", func(i *incident.Incident) { i.ID, i.Version = incident.MaxID, incident.MaxID }, ""},
+		{"id beyond the bound", func(i *incident.Incident) { i.ID = incident.MaxID + 1 }, "id"},
+		{"negative id", func(i *incident.Incident) { i.ID = -1 }, "id"},
+		{"version beyond the bound", func(i *incident.Incident) { i.Version = incident.MaxID + 1 }, "version"},
+		{"negative version", func(i *incident.Incident) { i.Version = -3 }, "version"},
+		{"affected users beyond JSON-safe", func(i *incident.Incident) { n := int64(incident.MaxID + 1); i.Impact.AffectedUsers = &n }, "impact.affected_users"},
+		{"NUL in a title", func(i *incident.Incident) { i.Title = "pay\x00ments" }, "title"},
+		{"NUL in a description", func(i *incident.Incident) { i.Description = "before\x00after" }, "description"},
+		{"NUL in a timeline entry", func(i *incident.Incident) { i.Timeline[0].Text = "x\x00" }, "timeline[0].text"},
+		{"escape in a tag", func(i *incident.Incident) { i.Tags = []string{"\x1b[31mred"} }, "tags[0]"},
+		{"right-to-left override in a title", func(i *incident.Incident) { i.Title = "invoice\u202Efdp.exe" }, "title"},
+		{"isolate in a service", func(i *incident.Incident) { i.Service = "pay\u2066ments" }, "service"},
+		{"left-to-right mark in an owner", func(i *incident.Incident) { i.ActionItems[0].Owner = "sre\u200E" }, "action_items[0].owner"},
+		{"right-to-left text is fine", func(i *incident.Incident) { i.Title = "תקלה בתשלומים" }, ""},
+		{"right-to-left mark in markdown is fine", func(i *incident.Incident) { i.Description = "שלום\u200Fworld" }, ""},
+		{"tabs and line breaks in markdown are fine", func(i *incident.Incident) { i.Summary = "a\tb\r\nc" }, ""},
 		{"unknown postmortem status", func(i *incident.Incident) { i.PostmortemStatus = "done" }, "postmortem_status"},
 		{"unknown detection method", func(i *incident.Incident) { i.DetectionMethod = "psychic" }, "detection_method"},
 		{"unknown outage type", func(i *incident.Incident) { i.OutageTypes = []incident.OutageType{"global", "local"} }, "outage_types[1]"},
@@ -90,6 +108,9 @@ func TestValidate(t *testing.T) {
 			tt.change(&inc)
 			inc.Normalize()
 			err := inc.ValidateFiled(vocab)
+			if err == nil {
+				err = inc.ValidateImported(vocab)
+			}
 			if tt.field == "" {
 				if err != nil {
 					t.Fatalf("want valid, got %v", err)
@@ -126,6 +147,10 @@ func TestNormalize(t *testing.T) {
 	inc.StartedAt = &local
 	inc.Status, inc.PostmortemStatus, inc.DetectionMethod = "", "", ""
 	inc.Normalize()
+	if inc.Status != "" || inc.PostmortemStatus != "" || inc.DetectionMethod != "" {
+		t.Errorf("Normalize filled in defaults: %q %q %q", inc.Status, inc.PostmortemStatus, inc.DetectionMethod)
+	}
+	inc.ApplyDefaults()
 
 	if inc.Title != "padded" || inc.Service != "Travis CI" || inc.ServiceKey != "travisci" {
 		t.Errorf("names: %q %q %q", inc.Title, inc.Service, inc.ServiceKey)
@@ -149,14 +174,79 @@ func TestServiceKey(t *testing.T) {
 		{"Travis CI", "travisci"},
 		{"TravisCI", "travisci"},
 		{"travis-ci", "travisci"},
+		{"ｔｒａｖｉｓ ｃｉ", "travisci"},
+		{"ｐａｙｍｅｎｔｓ", "payments"},
+		{"Payments", "payments"},
+		{"PAYMENTS", "payments"},
 		{"payments-api v2", "paymentsapiv2"},
-		{"Zürich Ops", "zürichops"},
+		{"café", "cafe"},       // é as one code point
+		{"cafe\u0301", "cafe"}, // e and a combining acute accent
+		{"CAFÉ", "cafe"},       // upper case with the accent
+		{"Zürich Ops", "zurichops"},
+		{"Straße", "strasse"}, // full case folding
+		{"ﬁnance", "finance"}, // a ligature, by NFKC
+		{"Ｘ１", "x1"},
+		{"Ελλάδα", "ελλαδα"}, // Greek keeps its letters, loses its tonos
+		{"Москва", "москва"},
+		{"ガス", "ガス"}, // Japanese voicing marks are part of the letter
+		{"カス", "カス"},
+		{"東京", "東京"},
 		{"!!!", ""},
 	}
 	for _, tt := range tests {
 		if got := incident.ServiceKey(tt.name); got != tt.key {
 			t.Errorf("ServiceKey(%q) = %q, want %q", tt.name, got, tt.key)
 		}
+		if again := incident.ServiceKey(tt.key); again != tt.key {
+			t.Errorf("a key is not its own key: ServiceKey(%q) = %q", tt.key, again)
+		}
+	}
+}
+
+func TestParseID(t *testing.T) {
+	good := map[string]int64{"1": 1, "42": 42, "9007199254740991": incident.MaxID, "9223372036854775807": 1<<63 - 1}
+	for s, want := range good {
+		if got, ok := incident.ParseID(s); !ok || got != want {
+			t.Errorf("ParseID(%q) = %d, %v", s, got, ok)
+		}
+	}
+	for _, s := range []string{"", "0", "01", "+1", "-1", " 1", "1 ", "1.0", "1e3", "0x10", "١", "9223372036854775808", "99999999999999999999"} {
+		if got, ok := incident.ParseID(s); ok {
+			t.Errorf("ParseID(%q) = %d, want no id", s, got)
+		}
+	}
+}
+
+// TestErrorsStaySmall: however many fields fail, an error names at most
+// MaxFieldErrors of them, and lists a vocabulary's slugs once.
+func TestErrorsStaySmall(t *testing.T) {
+	inc := example(t)
+	inc.ContributingFactors = nil
+	for range incident.MaxListItems {
+		inc.ContributingFactors = append(inc.ContributingFactors, incident.Finding{Category: "gremlins", Description: "x"})
+	}
+	inc.Normalize()
+	err := inc.Validate(incident.DefaultVocabulary())
+	e, ok := err.(*incident.Error)
+	if !ok {
+		t.Fatalf("want a validation error, got %v", err)
+	}
+	if len(e.Fields) != incident.MaxFieldErrors || !strings.Contains(e.Message, "first 20") {
+		t.Fatalf("%d fields, message %q", len(e.Fields), e.Message)
+	}
+	listed := 0
+	for field, msg := range e.Fields {
+		if strings.Contains(msg, "resource-exhaustion") {
+			listed++
+			if field != "contributing_factors[0].category" {
+				t.Errorf("the slugs are listed under %s, not the first field", field)
+			}
+		} else if !strings.Contains(msg, "listed under contributing_factors[0].category") {
+			t.Errorf("%s: %q points nowhere", field, msg)
+		}
+	}
+	if listed != 1 {
+		t.Errorf("the slugs are listed %d times", listed)
 	}
 }
 
@@ -165,6 +255,7 @@ func TestStampDoneItems(t *testing.T) {
 	now := time.Date(2025, 4, 1, 12, 0, 0, 0, time.UTC)
 	earlier := now.Add(-time.Hour)
 	inc.ActionItems[0].DoneAt = &earlier
+	inc.ActionItems[1].DoneAt = nil      // done, with no time yet: stamped
 	inc.ActionItems[2].DoneAt = &earlier // not done: must be cleared
 	inc.StampDoneItems(now)
 	if !inc.ActionItems[0].DoneAt.Equal(earlier) {

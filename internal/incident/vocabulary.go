@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -66,17 +67,27 @@ func (v Vocabulary) Has(kind VocabularyKind, slug string) bool {
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// ValidateCategory checks a new vocabulary entry.
-func ValidateCategory(c Category) error {
-	errs := FieldErrors{}
+// Bounds on a vocabulary. Every message about an unknown category lists
+// the allowed ones, and every form offers them; a few dozen is what a team
+// uses, a hundred per kind leaves room and keeps those lists readable.
+const (
+	MaxCategoriesPerKind = 100
+	MaxSlug              = 64
+)
+
+// ValidateCategory checks a new vocabulary entry; existing is how many
+// categories its kind holds already.
+func ValidateCategory(c Category, existing int) error {
+	var errs FieldErrors
 	if c.Kind != CauseVocabulary && c.Kind != GapVocabulary {
 		errs.Add("kind", "must be one of cause, gap")
 	}
-	if !slugPattern.MatchString(c.Slug) || len(c.Slug) > 64 {
-		errs.Add("slug", "must be lowercase-with-dashes, at most 64 characters")
+	if !slugPattern.MatchString(c.Slug) || len(c.Slug) > MaxSlug {
+		errs.Add("slug", fmt.Sprintf("must be lowercase-with-dashes, at most %d characters", MaxSlug))
 	}
-	if len(c.Description) > MaxShortText {
-		errs.Add("description", tooLong(MaxShortText))
+	optionalName(&errs, "description", c.Description, MaxShortText)
+	if errs.Empty() && existing >= MaxCategoriesPerKind {
+		errs.Add("kind", fmt.Sprintf("the %s vocabulary holds %d categories, the most it may", c.Kind, MaxCategoriesPerKind))
 	}
 	return errs.Err()
 }

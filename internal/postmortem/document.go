@@ -17,7 +17,7 @@ import (
 // the body (see DescriptionMarker), and service_key is not here because it
 // is derived from service.
 type document struct {
-	ID                  int64                     `yaml:"id"`
+	ID                  *int64                    `yaml:"id"` // null until stored
 	ExternalID          string                    `yaml:"external_id"`
 	Title               string                    `yaml:"title"`
 	Service             string                    `yaml:"service"`
@@ -41,7 +41,7 @@ type document struct {
 	Lessons             lessonsYAML               `yaml:"lessons"`
 	Tags                []string                  `yaml:"tags"`
 	Links               []linkYAML                `yaml:"links"`
-	Version             int                       `yaml:"version"`
+	Version             *int                      `yaml:"version"` // null until stored
 	CreatedAt           timestamp                 `yaml:"created_at"`
 	UpdatedAt           timestamp                 `yaml:"updated_at"`
 }
@@ -97,7 +97,7 @@ type linkYAML struct {
 // newDocument copies an incident's fields into the front-matter shape.
 func newDocument(inc *incident.Incident) *document {
 	d := &document{
-		ID:               inc.ID,
+		ID:               nonZero(inc.ID),
 		ExternalID:       inc.ExternalID,
 		Title:            inc.Title,
 		Service:          inc.Service,
@@ -120,7 +120,7 @@ func newDocument(inc *incident.Incident) *document {
 		DetectionMethod: inc.DetectionMethod,
 		Lessons:         lessonsYAML(inc.Lessons),
 		Tags:            inc.Tags,
-		Version:         inc.Version,
+		Version:         nonZero(inc.Version),
 		CreatedAt:       requiredTimestamp(inc.CreatedAt),
 		UpdatedAt:       requiredTimestamp(inc.UpdatedAt),
 	}
@@ -149,7 +149,7 @@ func newDocument(inc *incident.Incident) *document {
 // and Extra come from elsewhere in the file and are filled in by the caller.
 func (d *document) incident() *incident.Incident {
 	inc := &incident.Incident{
-		ID:               d.ID,
+		ID:               orZero(d.ID),
 		ExternalID:       d.ExternalID,
 		Title:            d.Title,
 		Service:          d.Service,
@@ -172,7 +172,7 @@ func (d *document) incident() *incident.Incident {
 		DetectionMethod: d.DetectionMethod,
 		Lessons:         incident.Lessons(d.Lessons),
 		Tags:            d.Tags,
-		Version:         d.Version,
+		Version:         orZero(d.Version),
 		CreatedAt:       d.CreatedAt.orZero(),
 		UpdatedAt:       d.UpdatedAt.orZero(),
 	}
@@ -195,6 +195,22 @@ func (d *document) incident() *incident.Incident {
 		inc.Links = append(inc.Links, incident.Link(l))
 	}
 	return inc
+}
+
+// nonZero writes an id or a version that is not set yet (0) as null:
+// in a file, an id and a version are positive whole numbers or absent.
+func nonZero[T int | int64](n T) *T {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}
+
+func orZero[T int | int64](p *T) T {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // timestamp is a time in the front matter: RFC 3339 in UTC, or null when

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -34,18 +33,31 @@ func malformed(format string, args ...any) error {
 // found it.
 var yamlMessagePrefix = regexp.MustCompile(`^yaml: `)
 
+// typeErrorLine finds the line a YAML type error names.
+var typeErrorLine = regexp.MustCompile(`^line \d+`)
+
 // frontMatterError turns any error met while reading the front matter into
 // a user-facing *incident.Error such as
 // `front matter: line 3: mapping values are not allowed in this context`.
-func frontMatterError(err error) error {
+func frontMatterError(err error) error { return yamlError("front matter: ", err) }
+
+// yamlError words an error met reading YAML, after prefix (which says
+// where: "front matter: ", or nothing for a whole YAML file).
+func yamlError(prefix string, err error) error {
 	var known *incident.Error
 	if errors.As(err, &known) {
 		return known
 	}
 	var typeErr *yaml.TypeError
 	if errors.As(err, &typeErr) {
-		// The library collects every mismatch; each already says its line.
-		return malformed("front matter: %s", strings.Join(typeErr.Errors, "; "))
+		// checkShape finds mismatches first, naming the field; should one
+		// slip through, say where without the library's terms (Go types,
+		// YAML tags).
+		line := "a value"
+		if m := typeErrorLine.FindString(typeErr.Errors[0]); m != "" {
+			line = m + ":"
+		}
+		return malformed("%s%s has the wrong type", prefix, line)
 	}
-	return malformed("front matter: %s", yamlMessagePrefix.ReplaceAllString(err.Error(), ""))
+	return malformed("%s%s", prefix, yamlMessagePrefix.ReplaceAllString(err.Error(), ""))
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -34,13 +35,34 @@ const maxExtraDepth = 64
 // written there (the description lives in the body; service_key is derived).
 var reservedKeys = append(yamlFieldNames(reflect.TypeFor[document]()), "description", "service_key")
 
-func yamlFieldNames(t reflect.Type) []string {
-	var names []string
-	for i := range t.NumField() {
-		names = append(names, t.Field(i).Tag.Get("yaml"))
-	}
-	return names
+func yamlFieldNames(t reflect.Type) []string { return yamlFieldsOf(t).names }
+
+// yamlFields are a struct's fields as the YAML of a file names them.
+type yamlFields struct {
+	names []string                // in field order
+	types map[string]reflect.Type // by name
+	index map[string]int          // by name
 }
+
+// yamlFieldsOf reads a struct's yaml tags once per type: the reader looks
+// fields up for every key of every mapping, which by reflection each time
+// cost a tenth of an import.
+func yamlFieldsOf(t reflect.Type) *yamlFields {
+	if f, ok := fieldsByType.Load(t); ok {
+		return f.(*yamlFields)
+	}
+	f := &yamlFields{types: map[string]reflect.Type{}, index: map[string]int{}}
+	for i := range t.NumField() {
+		name := t.Field(i).Tag.Get("yaml")
+		f.names = append(f.names, name)
+		f.types[name] = t.Field(i).Type
+		f.index[name] = i
+	}
+	fieldsByType.Store(t, f)
+	return f
+}
+
+var fieldsByType sync.Map // reflect.Type → *yamlFields
 
 // ValidateExtra reports whether extra can be written to a post-mortem file:
 // no key may be one of the incident's own field names, and every value must
@@ -55,7 +77,7 @@ func ValidateExtra(extra map[string]any) error {
 // extraNodes returns the key and value nodes for extra, keys in byte order.
 func extraNodes(extra map[string]any) ([]*yaml.Node, error) {
 	keys := slices.Sorted(maps.Keys(extra))
-	errs := incident.FieldErrors{}
+	var errs incident.FieldErrors
 	var nodes []*yaml.Node
 	for _, k := range keys {
 		field := "extra." + k
@@ -74,8 +96,8 @@ func extraNodes(extra map[string]any) ([]*yaml.Node, error) {
 		}
 		nodes = append(nodes, stringNode(k), value)
 	}
-	if len(errs) > 0 {
-		return nil, &incident.Error{Code: incident.EINVALID, Message: "Some extra fields cannot be written.", Fields: errs}
+	if err := errs.ErrAs(incident.EINVALID, "Some extra fields cannot be written."); err != nil {
+		return nil, err
 	}
 	return nodes, nil
 }

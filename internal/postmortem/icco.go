@@ -40,9 +40,17 @@ var iccoKeys = append(yamlFieldNames(reflect.TypeFor[iccoDocument]()),
 // Aftermath keeps icco's extra keys next to ours), and otherwise any icco
 // key means icco. A file with neither, say only a title, is read as ours.
 func isICCO(root *yaml.Node) bool {
-	icco := false
+	names := make([]string, 0, len(root.Content)/2)
 	for i := 0; i < len(root.Content); i += 2 {
-		name := root.Content[i].Value
+		names = append(names, root.Content[i].Value)
+	}
+	return iccoKeyNames(names)
+}
+
+// iccoKeyNames is isICCO over the top-level key names.
+func iccoKeyNames(names []string) bool {
+	icco := false
+	for _, name := range names {
 		switch {
 		case name == "title" || name == "summary":
 		case slices.Contains(reservedKeys, name):
@@ -60,7 +68,8 @@ const cascadingCategory = "cascading-failure"
 
 // parseICCO maps an icco file onto an incident, as PRODUCT.md's Import
 // table says. The history it holds is finished, so the incident is resolved
-// and its post-mortem published.
+// and its post-mortem published; how it was detected, the collection does
+// not say.
 func parseICCO(root *yaml.Node, body string) (*incident.Incident, error) {
 	names, err := keys(root)
 	if err != nil {
@@ -72,6 +81,9 @@ func parseICCO(root *yaml.Node, body string) (*incident.Incident, error) {
 	for i, name := range names {
 		key, value := root.Content[2*i], root.Content[2*i+1]
 		if slices.Contains(mapped, name) {
+			if err := checkShape(value, iccoFieldType(name), name); err != nil {
+				return nil, err
+			}
 			known.Content = append(known.Content, key, value)
 			continue
 		}
@@ -91,6 +103,7 @@ func parseICCO(root *yaml.Node, body string) (*incident.Incident, error) {
 		Component:        doc.Product,
 		Status:           incident.StatusResolved,
 		PostmortemStatus: incident.PostmortemPublished,
+		DetectionMethod:  incident.DetectedByUnknown, // the collection does not say
 		StartedAt:        doc.StartTime.at,
 		ResolvedAt:       doc.EndTime.at,
 		Summary:          doc.Summary,
@@ -112,6 +125,11 @@ func parseICCO(root *yaml.Node, body string) (*incident.Incident, error) {
 		inc.Extra = extra
 	}
 	return inc, nil
+}
+
+// iccoFieldType returns the Go type of the icco field written as name.
+func iccoFieldType(name string) reflect.Type {
+	return yamlFieldsOf(reflect.TypeFor[iccoDocument]()).types[name]
 }
 
 // iccoTitle is the file's title; without one, its summary shortened to a

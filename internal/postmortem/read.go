@@ -2,12 +2,15 @@ package postmortem
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -182,7 +185,7 @@ func parseOwn(root *yaml.Node, body string) (*incident.Incident, error) {
 		case name == "service_key":
 			// Derived from service; accepted (the API's JSON has it) and ignored.
 		case slices.Contains(reservedKeys, name):
-			if err := checkFieldNames(value, fieldType(name)); err != nil {
+			if err := checkShape(value, fieldType(name), name); err != nil {
 				return nil, err
 			}
 			known.Content = append(known.Content, key, value)
@@ -245,46 +248,79 @@ func trimBlankLines(text string) string {
 
 // fieldType returns the Go type of the document field written as name.
 func fieldType(name string) reflect.Type {
-	t := reflect.TypeFor[document]()
-	for i := range t.NumField() {
-		if t.Field(i).Tag.Get("yaml") == name {
-			return t.Field(i).Type
-		}
-	}
-	return nil
+	return yamlFieldsOf(reflect.TypeFor[document]()).types[name]
 }
 
-// checkFieldNames refuses keys that the nested parts of a field do not have
-// ("impact: {descripton: ...}"): the YAML library would drop them silently,
-// and a typo would lose what was written. Only the top level of the front
-// matter may hold keys of its own (they go to Extra). Shapes that do not
-// match t at all are left for decoding to report.
-func checkFieldNames(n *yaml.Node, t reflect.Type) error {
-	switch {
-	case t == nil:
+// checkShape checks a front-matter value against the Go type it is about
+// to be decoded into, and names the field (as Validate does:
+// "timeline[0].at") with what it should be. The YAML library would report
+// a mismatch in its own terms ("cannot unmarshal !!float into int64"), and
+// silently drop keys that the nested parts of a field do not have
+// ("impact: {descripton: ...}"), losing what was written. Only the top
+// level of the front matter may hold keys of its own (they go to Extra).
+//
+// An id or a version, when given, must be an id the store can hold and
+// hand out after (incident.ValidID).
+func checkShape(n *yaml.Node, t reflect.Type, path string) error {
+	if t == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null") {
 		return nil
+	}
+	switch {
+	case t == reflect.TypeFor[timestamp]() || t == reflect.TypeFor[time.Time]():
+		if n.Kind != yaml.ScalarNode {
+			return lineErrorf(n, "%s: must be an RFC 3339 time such as 2025-03-14T15:02:00Z", path)
+		}
+		var ts timestamp
+		if err := ts.UnmarshalYAML(n); err != nil {
+			return lineErrorf(n, "%s: %s", path, err.(*lineError).message)
+		}
 	case t.Kind() == reflect.Pointer:
-		return checkFieldNames(n, t.Elem())
-	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
-		for _, item := range n.Content {
-			if err := checkFieldNames(item, t.Elem()); err != nil {
+		return checkShape(n, t.Elem(), path)
+	case t.Kind() == reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return lineErrorf(n, "%s: must be a list", path)
+		}
+		for i, item := range n.Content {
+			if err := checkShape(item, t.Elem(), path+"["+strconv.Itoa(i)+"]"); err != nil {
 				return err
 			}
 		}
-	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode && t != reflect.TypeFor[timestamp]():
-		allowed := yamlFieldNames(t)
+	case t.Kind() == reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return lineErrorf(n, "%s: must be a mapping of %s", cmp.Or(path, "the document"), strings.Join(yamlFieldNames(t), ", "))
+		}
+		fields := yamlFieldsOf(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			name, err := mappingKey(n.Content[i])
 			if err != nil {
 				return err
 			}
-			field := slices.Index(allowed, name)
-			if field < 0 {
-				return lineErrorf(n.Content[i], "unknown key %q; expected one of %s", name, strings.Join(allowed, ", "))
+			field, known := fields.index[name]
+			if !known {
+				return lineErrorf(n.Content[i], "%s: unknown key %q; expected one of %s", cmp.Or(path, "the document"), name, strings.Join(fields.names, ", "))
 			}
-			if err := checkFieldNames(n.Content[i+1], t.Field(field).Type); err != nil {
+			child := name
+			if path != "" {
+				child = path + "." + name
+			}
+			if err := checkShape(n.Content[i+1], t.Field(field).Type, child); err != nil {
 				return err
 			}
+		}
+	case t.Kind() == reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return lineErrorf(n, "%s: must be text, not a list or a mapping", path)
+		}
+	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
+		var v int64
+		whole := n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" && n.Decode(&v) == nil
+		switch {
+		case path == "id" || path == "version":
+			if !whole || !incident.ValidID(v) {
+				return lineErrorf(n, "%s: %s", path, incident.IDRule)
+			}
+		case !whole:
+			return lineErrorf(n, "%s: must be a whole number", path)
 		}
 	}
 	return nil

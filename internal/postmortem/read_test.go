@@ -115,8 +115,10 @@ func TestParseOwnFormat(t *testing.T) {
 				if inc.Title != "Only a title" || inc.Description != "  indented first line\nmore" {
 					t.Errorf("title %q description %q", inc.Title, inc.Description)
 				}
-				if inc.Status != incident.StatusInvestigating || inc.PostmortemStatus != incident.PostmortemDraft {
-					t.Errorf("defaults not applied: %q %q", inc.Status, inc.PostmortemStatus)
+				// Parse reads what is written; the store gives a new
+				// incident its defaults (incident.ApplyDefaults).
+				if inc.Status != "" || inc.PostmortemStatus != "" {
+					t.Errorf("Parse invented a status: %q %q", inc.Status, inc.PostmortemStatus)
 				}
 			}},
 		{"offsets become UTC",
@@ -184,11 +186,11 @@ func TestParseErrors(t *testing.T) {
 		{"too large", "---\n" + strings.Repeat("#", MaxFileSize) + "\n---\n", incident.ETOOLARGE, "larger than"},
 		{"bad YAML, file line numbers", "---\ntitle: ok\nservice: x: y\n---\n", incident.EMALFORMED, "front matter: line 3: mapping values are not allowed"},
 		{"not a mapping", "---\n- a\n- b\n---\n", incident.EMALFORMED, "line 2: the front matter must be a mapping"},
-		{"bad time", header + "started_at: yesterday\n---\n", incident.EMALFORMED, `line 4: "yesterday" is not an RFC 3339 time`},
+		{"bad time", header + "started_at: yesterday\n---\n", incident.EMALFORMED, `line 4: started_at: "yesterday" is not an RFC 3339 time`},
 		{"date is not a time", header + "started_at: 2024-01-01\n---\n", incident.EMALFORMED, "not an RFC 3339 time"},
-		{"wrong type", header + "tags: {a: b}\n---\n", incident.EMALFORMED, "line 4: cannot unmarshal"},
-		{"typo in a nested key", header + "impact:\n  descripton: x\n---\n", incident.EMALFORMED, `line 5: unknown key "descripton"`},
-		{"typo in a list item", header + "links:\n- titel: x\n---\n", incident.EMALFORMED, `line 5: unknown key "titel"`},
+		{"wrong type", header + "tags: {a: b}\n---\n", incident.EMALFORMED, "line 4: tags: must be a list"},
+		{"typo in a nested key", header + "impact:\n  descripton: x\n---\n", incident.EMALFORMED, `line 5: impact: unknown key "descripton"`},
+		{"typo in a list item", header + "links:\n- titel: x\n---\n", incident.EMALFORMED, `line 5: links[0]: unknown key "titel"`},
 		{"duplicate key", header + "title: again\n---\n", incident.EMALFORMED, `line 4: key "title" appears twice`},
 		{"duplicate extra key", header + "x: 1\nx: 2\n---\n", incident.EMALFORMED, `key "x" appears twice`},
 		{"duplicate nested key", header + "x: {a: 1, a: 2}\n---\n", incident.EMALFORMED, `key "a" appears twice`},
@@ -200,6 +202,15 @@ func TestParseErrors(t *testing.T) {
 		{"NaN in extra", header + "n: .nan\n---\n", incident.EMALFORMED, "finite"},
 		{"two documents", header + "...\nx: 1\n---\n", incident.EMALFORMED, "more than one YAML document"},
 		{"control character", header + "x: \"\x01\"\n---\n", incident.EMALFORMED, "front matter"},
+		{"fractional id", "---\nid: 1.5\n---\n", incident.EMALFORMED, "line 2: id: must be a whole number from 1 to 9007199254740991"},
+		{"id beyond int64", "---\nid: 9223372036854775808\n---\n", incident.EMALFORMED, "line 2: id: must be a whole number from 1"},
+		{"explicit zero version", header + "version: 0\n---\n", incident.EMALFORMED, "line 4: version: must be a whole number from 1"},
+		{"id as text", "---\nid: \"7\"\n---\n", incident.EMALFORMED, "line 2: id: must be a whole number"},
+		{"affected users as text", header + "impact:\n  affected_users: many\n---\n", incident.EMALFORMED, "line 5: impact.affected_users: must be a whole number"},
+		{"a list where text goes", header + "component: [a, b]\n---\n", incident.EMALFORMED, "line 4: component: must be text"},
+		{"text where a mapping goes", header + "primary_cause: oops\n---\n", incident.EMALFORMED, "line 4: primary_cause: must be a mapping"},
+		{"bad time in a list", header + "timeline:\n- at: soon\n  text: x\n---\n", incident.EMALFORMED, `line 5: timeline[0].at: "soon" is not an RFC 3339 time`},
+		{"icco start time as a list", "---\nuuid: u\ncompany: C\nstart_time: [1]\n---\n", incident.EMALFORMED, "line 4: start_time: must be an RFC 3339 time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,6 +224,11 @@ func TestParseErrors(t *testing.T) {
 			}
 			if !strings.Contains(e.Message, tt.message) {
 				t.Errorf("message %q does not contain %q", e.Message, tt.message)
+			}
+			for _, internal := range []string{"!!", "unmarshal", "int64", "yaml:"} {
+				if strings.Contains(e.Message, internal) {
+					t.Errorf("message %q shows %q", e.Message, internal)
+				}
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -92,6 +93,9 @@ func frontMatter(inc *incident.Incident) ([]byte, error) {
 // pointers null. path names the field in errors, as Validate does
 // ("timeline[0].text").
 func documentNode(v reflect.Value, path string) (*yaml.Node, error) {
+	if t, ok := v.Interface().(time.Time); ok {
+		v = reflect.ValueOf(requiredTimestamp(t))
+	}
 	if ts, ok := v.Interface().(timestamp); ok {
 		node, err := ts.node()
 		if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -16,41 +17,40 @@ func (s *Store) AddComment(ctx context.Context, c *incident.Comment) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	c.CreatedAt = s.Now().UTC().Truncate(time.Second)
-	row := commentRow{IncidentID: c.IncidentID, Author: c.Author, Body: c.Body, CreatedAt: c.CreatedAt.Unix()}
-	err := s.writer.WithContext(ctx).Create(&row).Error
-	if errors.Is(err, gorm.ErrForeignKeyViolated) {
-		return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", c.IncidentID)
-	} else if err != nil {
-		return err
-	}
-	c.ID = row.ID
-	return nil
+	return s.write(ctx, func(tx *writeTx) error {
+		c.CreatedAt = tx.now.Truncate(time.Second)
+		row := commentRow{IncidentID: c.IncidentID, Author: c.Author, Body: c.Body, CreatedAt: c.CreatedAt.Unix()}
+		err := tx.db.Create(&row).Error
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", c.IncidentID)
+		} else if err != nil {
+			return err
+		}
+		c.ID = row.ID
+		return tx.recordChanges("comment.create", "comment", strconv.FormatInt(c.ID, 10), nil, c, "id", "created_at")
+	})
 }
 
 // Comments returns an incident's discussion, oldest first.
 func (s *Store) Comments(ctx context.Context, incidentID int64) ([]incident.Comment, error) {
-	if err := s.mustExist(ctx, incidentID); err != nil {
-		return nil, err
-	}
-	var rows []commentRow
-	if err := s.reader.WithContext(ctx).Where("incident_id = ?", incidentID).Order("id").Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]incident.Comment, len(rows))
-	for i, r := range rows {
-		out[i] = incident.Comment{ID: r.ID, IncidentID: r.IncidentID, Author: r.Author, Body: r.Body, CreatedAt: fromUnix(r.CreatedAt)}
-	}
-	return out, nil
+	out := []incident.Comment{}
+	err := s.Snapshot(ctx, func(sn *Snapshot) error {
+		var n int64
+		if err := sn.db.Model(&incidentRow{}).Where("id = ?", incidentID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", incidentID)
+		}
+		byIncident, err := sn.Comments([]int64{incidentID})
+		if len(byIncident[incidentID]) > 0 {
+			out = byIncident[incidentID]
+		}
+		return err
+	})
+	return out, err
 }
 
-func (s *Store) mustExist(ctx context.Context, id int64) error {
-	var n int64
-	if err := s.reader.WithContext(ctx).Model(&incidentRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
-	}
-	if n == 0 {
-		return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
-	}
-	return nil
+func fromCommentRow(r commentRow) incident.Comment {
+	return incident.Comment{ID: r.ID, IncidentID: r.IncidentID, Author: r.Author, Body: r.Body, CreatedAt: fromUnix(r.CreatedAt)}
 }

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/search"
 )
 
 // Page sizes for lists.
@@ -49,9 +50,20 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	var page *Page
+	err = s.read(ctx, func(tx *gorm.DB) error {
+		page, err = listIncidents(tx, f, limit)
+		return err
+	})
+	return page, err
+}
+
+// listIncidents reads one page and the total through db; ListIncidents
+// gives it one snapshot, so that the total counts the page's incidents.
+func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
 	plan := f.plan()
-	db := s.reader.WithContext(ctx)
 	page := &Page{Items: []incident.Incident{}}
+	var err error
 	if page.Total, err = plan.count(db); err != nil {
 		return nil, err
 	}
@@ -81,7 +93,7 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 		last := rows[limit-1]
 		page.NextCursor = encodeCursor(last.SortAt, last.ID)
 	}
-	page.Items, err = s.hydrate(ctx, rows)
+	page.Items, err = hydrate(db, rows)
 	return page, err
 }
 
@@ -93,9 +105,11 @@ const probeAbove = 1000
 type filterPlan struct {
 	columns []condition // on the incidents table's own columns
 	// idSets are queries yielding the ids of matching incidents from
-	// another table (tags, outage types, full text), each id once.
-	idSets  []condition
-	nothing bool // no incident can match: a search with no words
+	// another table (tags, outage types, full text), each id once;
+	// excluded yield ids that must not match (a search of only -words).
+	idSets   []condition
+	excluded []condition
+	nothing  bool // no incident can match: a search with no words
 	// byService: the conditions name one service, whose incidents an
 	// index lists with the columns the other conditions test.
 	byService bool
@@ -136,10 +150,15 @@ func (f Filter) plan() filterPlan {
 		idSet("SELECT incident_id FROM incident_tags WHERE tag = ?", f.Tag)
 	}
 	if strings.TrimSpace(f.Query) != "" {
-		if match := matchQuery(f.Query); match != "" {
-			idSet("SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?", match)
-		} else {
-			p.nothing = true
+		q := search.Parse(f.Query)
+		match, exclude := ftsQuery(q)
+		switch {
+		case q.Empty():
+			p.nothing = true // no words: nothing can match
+		case match != "":
+			idSet(ftsMatch, match)
+		default:
+			p.excluded = append(p.excluded, condition{ftsMatch, []any{exclude}})
 		}
 	}
 	return p
@@ -162,8 +181,14 @@ func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 	for _, c := range p.idSets {
 		q = q.Where(fmt.Sprintf(in, c.sql), c.args...)
 	}
+	for _, c := range p.excluded {
+		q = q.Where("incidents.id NOT IN ("+c.sql+")", c.args...)
+	}
 	return q
 }
+
+// ftsMatch lists the ids of the incidents whose search entry matches.
+const ftsMatch = "SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?"
 
 // count counts the matching incidents. A lone id set is counted from its
 // own table: every id in it is a stored incident (foreign keys, and the
@@ -176,7 +201,7 @@ func (p filterPlan) count(db *gorm.DB) (int64, error) {
 	switch {
 	case p.nothing:
 		return 0, nil
-	case len(p.columns) == 0 && len(p.idSets) == 1:
+	case len(p.columns) == 0 && len(p.idSets) == 1 && len(p.excluded) == 0:
 		c := p.idSets[0]
 		err := db.Raw("SELECT count(*) FROM ("+c.sql+")", c.args...).Scan(&n).Error
 		return n, err

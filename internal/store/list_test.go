@@ -81,10 +81,10 @@ func TestListAtScale(t *testing.T) {
 		ids := matching(q)
 		return func(inc *incident.Incident) bool { return slices.Contains(ids, inc.ID) }
 	}
-	if words := len(matching("the*")); tagged >= 1000 || outaged <= 1000 || words <= 1000 {
+	if words := len(matching("the")); tagged >= 1000 || outaged <= 1000 || words <= 1000 {
 		t.Fatalf("the data should exercise both plans: %d tagged %q, %d %q, %d with \"the\"", tagged, tag, outaged, outage, words)
 	}
-	withThe := searched("the*")
+	withThe := searched("the")
 	tests := []struct {
 		name   string
 		filter store.Filter
@@ -103,7 +103,7 @@ func TestListAtScale(t *testing.T) {
 		}},
 		{"severity", store.Filter{Severity: incident.SEV1}, func(inc *incident.Incident) bool { return inc.Severity == incident.SEV1 }},
 		{"common word", store.Filter{Query: "the"}, withThe},
-		{"rare words", store.Filter{Query: "certificate expired"}, searched("certificate expired*")},
+		{"rare words", store.Filter{Query: "certificate expired"}, searched("certificate expired")},
 		{"word on one service", store.Filter{Query: "the", Service: service}, func(inc *incident.Incident) bool {
 			return withThe(inc) && inc.ServiceKey == service
 		}},

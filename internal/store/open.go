@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ type Store struct {
 type Options struct {
 	// Readers is the size of the reader pool; 0 means max(4, 2×CPUs).
 	Readers int
+	// MustExist refuses a database file that does not exist (ENOTFOUND)
+	// instead of creating an empty one: for commands that only read.
+	MustExist bool
 }
 
 // Open opens (creating if needed) the database named by dsn and applies any
@@ -44,6 +48,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	path, err := sqlitePath(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if opts.MustExist {
+		if _, err := os.Stat(path); err != nil {
+			return nil, incident.Errorf(incident.ENOTFOUND, "There is no database at %s.", path)
+		}
 	}
 	writer, err := openSQLite(writerDriver, path, writerPragmas, 1)
 	if err != nil {
@@ -242,7 +251,8 @@ func applyMigrations(ctx context.Context, db *gorm.DB) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	provider, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, migrations.SQLite())
+	provider, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, migrations.SQLite(),
+		goose.WithGoMigrations(goMigrations()...), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

@@ -9,16 +9,37 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// GetIncident returns one incident with every child list.
+// GetIncident returns one incident with every child list, all read from
+// one snapshot: a write that commits meanwhile is either wholly in the
+// answer or not at all.
 func (s *Store) GetIncident(ctx context.Context, id int64) (*incident.Incident, error) {
+	var inc *incident.Incident
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		var err error
+		inc, err = getIncident(tx, id)
+		return err
+	})
+	return inc, err
+}
+
+// read runs fn in one read transaction on the reader pool. Under WAL the
+// transaction's first read fixes a snapshot, and every later read in it
+// sees that same committed state, whatever commits meanwhile; without it,
+// each query could run on another pooled connection and see another state.
+func (s *Store) read(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.reader.WithContext(ctx).Transaction(fn)
+}
+
+// getIncident loads one whole incident through db.
+func getIncident(db *gorm.DB, id int64) (*incident.Incident, error) {
 	var row incidentRow
-	err := withServiceName(s.reader.WithContext(ctx)).Where("incidents.id = ?", id).Take(&row).Error
+	err := withServiceName(db).Where("incidents.id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
 	} else if err != nil {
 		return nil, err
 	}
-	incs, err := s.hydrate(ctx, []incidentRow{row})
+	incs, err := hydrate(db, []incidentRow{row})
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +63,7 @@ func withServiceName(db *gorm.DB) *gorm.DB {
 
 // hydrate turns rows into incidents, loading each child table once for all
 // of them rather than once per incident.
-func (s *Store) hydrate(ctx context.Context, rows []incidentRow) ([]incident.Incident, error) {
+func hydrate(db *gorm.DB, rows []incidentRow) ([]incident.Incident, error) {
 	if len(rows) == 0 {
 		return []incident.Incident{}, nil
 	}
@@ -58,7 +79,6 @@ func (s *Store) hydrate(ctx context.Context, rows []incidentRow) ([]incident.Inc
 		byID[inc.ID] = &incs[i]
 		ids[i] = inc.ID
 	}
-	db := s.reader.WithContext(ctx)
 	var c children
 	ordered := "incident_id, position"
 	if err := errors.Join(

@@ -35,50 +35,59 @@ type ServiceSummary struct {
 }
 
 // ListServices returns every service by name, with incident counts and
-// direct relations.
+// direct relations, read from one snapshot.
 func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
-	db := s.reader.WithContext(ctx)
-	var rows []struct {
-		Key       string
-		Name      string
-		Incidents int64
-	}
-	err := db.Table("services").
-		Select("services.key, services.name, COUNT(incidents.id) AS incidents").
-		Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
-		Group("services.key, services.name").
-		Order("LOWER(services.name), services.key").
-		Scan(&rows).Error
-	if err != nil {
-		return nil, err
-	}
-	relations, err := s.loadRelations(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ServiceSummary, len(rows))
-	for i, r := range rows {
-		out[i] = ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
-	}
-	return out, nil
+	var out []ServiceSummary
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		var rows []struct {
+			Key       string
+			Name      string
+			Incidents int64
+		}
+		err := tx.Table("services").
+			Select("services.key, services.name, COUNT(incidents.id) AS incidents").
+			Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
+			Group("services.key, services.name").
+			Order("LOWER(services.name), services.key").
+			Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		relations, err := loadRelations(tx, nil)
+		if err != nil {
+			return err
+		}
+		out = make([]ServiceSummary, len(rows))
+		for i, r := range rows {
+			out[i] = ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
+		}
+		return nil
+	})
+	return out, err
 }
 
-// GetService returns one service by name or key, with its direct relations.
+// GetService returns one service by name or key, with its direct
+// relations, read from one snapshot.
 func (s *Store) GetService(ctx context.Context, nameOrKey string) (*incident.Service, error) {
-	key := incident.ServiceKey(nameOrKey)
-	var row serviceRow
-	err := s.reader.WithContext(ctx).Where("key = ?", key).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
-	} else if err != nil {
-		return nil, err
-	}
-	relations, err := s.loadRelations(ctx, []string{key})
-	if err != nil {
-		return nil, err
-	}
-	svc := relations.service(row.Key, row.Name)
-	return &svc, nil
+	var svc *incident.Service
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		key := incident.ServiceKey(nameOrKey)
+		var row serviceRow
+		err := tx.Where("key = ?", key).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
+		} else if err != nil {
+			return err
+		}
+		relations, err := loadRelations(tx, []string{key})
+		if err != nil {
+			return err
+		}
+		found := relations.service(row.Key, row.Name)
+		svc = &found
+		return nil
+	})
+	return svc, err
 }
 
 // ServiceGraph returns every dependency edge as service key → keys it
@@ -102,26 +111,53 @@ func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change inci
 	if err := change.Validate(key); err != nil {
 		return nil, err
 	}
-	now := s.Now().Unix()
-	err := s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var exists int64
-		if err := tx.Model(&serviceRow{}).Where("key = ?", key).Count(&exists).Error; err != nil {
-			return err
-		}
-		if exists == 0 {
+	var after *incident.Service
+	err := s.write(ctx, func(wtx *writeTx) error {
+		tx, now := wtx.db, wtx.unix()
+		before, err := serviceIn(tx, key)
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
+		} else if err != nil {
+			return err
 		}
 		if change.Name != nil {
 			if err := tx.Model(&serviceRow{}).Where("key = ?", key).Update("name", strings.TrimSpace(*change.Name)).Error; err != nil {
 				return err
 			}
 		}
-		return replaceRelations(tx, key, change, now)
+		if err := replaceRelations(tx, key, change, now); err != nil {
+			return err
+		}
+		if after, err = serviceIn(tx, key); err != nil {
+			return err
+		}
+		return wtx.recordChanges("service.update", "service", key, before, after)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.GetService(ctx, key)
+	return after, nil
+}
+
+// serviceIn reads a service with its relations inside a write, as the
+// write has left it.
+func serviceIn(tx *gorm.DB, key string) (*incident.Service, error) {
+	var row serviceRow
+	if err := tx.Where("key = ?", key).Take(&row).Error; err != nil {
+		return nil, err
+	}
+	var deps []dependencyRow
+	var inds []industryRow
+	if err := errors.Join(
+		tx.Where("service_key = ? OR depends_on_key = ?", key, key).Order("service_key, depends_on_key").Find(&deps).Error,
+		tx.Where("service_key = ?", key).Order("service_key, position").Find(&inds).Error,
+	); err != nil {
+		return nil, err
+	}
+	r := &relations{dependsOn: map[string][]string{}, dependents: map[string][]string{}, industries: map[string][]string{}}
+	r.add(deps, inds)
+	svc := r.service(row.Key, row.Name)
+	return &svc, nil
 }
 
 // replaceRelations replaces the lists that change names for service key.
@@ -197,9 +233,8 @@ type relations struct {
 }
 
 // loadRelations loads the relations of the given services, or of all when
-// keys is nil.
-func (s *Store) loadRelations(ctx context.Context, keys []string) (*relations, error) {
-	db := s.reader.WithContext(ctx)
+// keys is nil, through db.
+func loadRelations(db *gorm.DB, keys []string) (*relations, error) {
 	var deps []dependencyRow
 	var inds []industryRow
 	depQuery := db.Order("service_key, depends_on_key")
@@ -212,6 +247,11 @@ func (s *Store) loadRelations(ctx context.Context, keys []string) (*relations, e
 		return nil, err
 	}
 	r := &relations{dependsOn: map[string][]string{}, dependents: map[string][]string{}, industries: map[string][]string{}}
+	r.add(deps, inds)
+	return r, nil
+}
+
+func (r *relations) add(deps []dependencyRow, inds []industryRow) {
 	for _, d := range deps {
 		r.dependsOn[d.ServiceKey] = append(r.dependsOn[d.ServiceKey], d.DependsOnKey)
 		r.dependents[d.DependsOnKey] = append(r.dependents[d.DependsOnKey], d.ServiceKey)
@@ -219,7 +259,6 @@ func (s *Store) loadRelations(ctx context.Context, keys []string) (*relations, e
 	for _, i := range inds {
 		r.industries[i.ServiceKey] = append(r.industries[i.ServiceKey], i.Industry)
 	}
-	return r, nil
 }
 
 func (r *relations) service(key, name string) incident.Service {
@@ -254,9 +293,12 @@ func uniqueStrings(in []string) []string {
 // and industries in one transaction, creating those that are missing (a
 // service that exists keeps its name). The seed command uses it to lay out
 // a service catalogue.
+//
+// Like a seed's incidents, the catalogue gets one audit entry naming the
+// services it defined.
 func (s *Store) DefineServices(ctx context.Context, services []incident.Service) error {
-	now := s.Now().Unix()
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(wtx *writeTx) error {
+		tx, now := wtx.db, wtx.unix()
 		names := make([]string, len(services))
 		for i, svc := range services {
 			names[i] = svc.Name
@@ -275,6 +317,7 @@ func (s *Store) DefineServices(ctx context.Context, services []incident.Service)
 				return err
 			}
 		}
+		wtx.record("service.define", "service", "", []incident.FieldChange{incident.Set("services", names)})
 		return nil
 	})
 }

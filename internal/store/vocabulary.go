@@ -33,25 +33,31 @@ func (s *Store) Vocabulary(ctx context.Context) (incident.Vocabulary, error) {
 
 // Categories lists every vocabulary entry, by kind then slug.
 func (s *Store) Categories(ctx context.Context) ([]incident.Category, error) {
-	var rows []categoryRow
-	if err := s.reader.WithContext(ctx).Order("kind, slug").Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]incident.Category, len(rows))
-	for i, r := range rows {
-		out[i] = incident.Category{Kind: incident.VocabularyKind(r.Kind), Slug: r.Slug, Description: r.Description}
-	}
-	return out, nil
+	var out []incident.Category
+	err := s.Snapshot(ctx, func(sn *Snapshot) error {
+		var err error
+		out, err = sn.Categories()
+		return err
+	})
+	return out, err
 }
 
 // AddCategory extends a vocabulary. Categories are never removed: incidents
 // filed under one must stay valid.
 func (s *Store) AddCategory(ctx context.Context, c incident.Category) error {
-	if err := incident.ValidateCategory(c); err != nil {
-		return err
-	}
-	row := categoryRow{Kind: string(c.Kind), Slug: c.Slug, Description: c.Description}
-	err := s.writer.WithContext(ctx).Create(&row).Error
+	err := s.write(ctx, func(tx *writeTx) error {
+		var existing int64
+		if err := tx.db.Model(&categoryRow{}).Where("kind = ?", c.Kind).Count(&existing).Error; err != nil {
+			return err
+		}
+		if err := incident.ValidateCategory(c, int(existing)); err != nil {
+			return err
+		}
+		if err := tx.db.Create(&categoryRow{Kind: string(c.Kind), Slug: c.Slug, Description: c.Description}).Error; err != nil {
+			return err
+		}
+		return tx.recordChanges("category.create", "category", string(c.Kind)+"/"+c.Slug, nil, c)
+	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return &incident.Error{Code: incident.EINVALID, Message: "The category exists already.",
 			Fields: map[string]string{"slug": "already exists"}}

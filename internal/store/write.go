@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,34 +21,41 @@ const batchRows = 500
 
 // CreateIncident files a new incident: it normalises and validates inc
 // (severity required), creates its service on first use, and writes the
-// incident, its child lists and its search entry in one transaction. On
-// success inc carries its id, version and times.
+// incident, its child lists, its search entry and an audit entry with
+// every field it set in one transaction. On success inc carries its id,
+// version and times.
 func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) error {
-	return s.CreateIncidents(ctx, []*incident.Incident{inc})
+	return s.createIncidents(ctx, []*incident.Incident{inc}, func(tx *writeTx) error {
+		return tx.recordChanges("incident.create", "incident", strconv.FormatInt(inc.ID, 10), nil, inc, incidentBookkeeping...)
+	})
 }
+
+// incidentBookkeeping are the fields an incident's audit entries leave
+// out: the entry has the id and its own time.
+var incidentBookkeeping = []string{"id", "created_at", "updated_at"}
 
 // UpdateIncident replaces the stored incident inc.ID with inc, provided the
 // stored version is still inc.Version; otherwise it returns a conflict
-// carrying the current version. A severity, once set, stays required.
+// carrying the current version. A severity, once set, stays required, and
+// so do the lifecycle fields: an update that leaves one out is refused, not
+// reset to a default. An update that changes nothing is not a write: the
+// version and updated_at stay, and inc is set to the stored incident.
 func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) error {
 	vocab, err := s.Vocabulary(ctx)
 	if err != nil {
 		return err
 	}
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var current incidentRow
-		err := tx.Select("id", "version", "severity", "created_at", "external_id").First(&current, inc.ID).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", inc.ID)
-		} else if err != nil {
+	return s.write(ctx, func(tx *writeTx) error {
+		current, err := getIncident(tx.db, inc.ID)
+		if err != nil {
 			return err
 		}
 		if current.Version != inc.Version {
 			return staleVersion(inc.Version, current.Version)
 		}
 		inc.Normalize()
-		inc.StampDoneItems(s.Now())
-		inc.CreatedAt = fromUnix(current.CreatedAt)
+		inc.StampDoneItems(tx.now)
+		inc.CreatedAt = current.CreatedAt
 		validate := inc.Validate
 		if current.Severity != "" {
 			validate = inc.ValidateFiled
@@ -55,22 +63,39 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		if err := validate(vocab); err != nil {
 			return err
 		}
-		return replaceIncidents(tx, []*incident.Incident{inc}, s.Now())
+		if sameContent(inc, current) {
+			*inc = *current
+			return nil
+		}
+		inc.Version = current.Version + 1
+		if err := replaceIncidents(tx.db, []*incident.Incident{inc}, tx.now); err != nil {
+			return err
+		}
+		return tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), current, inc, incidentBookkeeping...)
 	})
 }
 
 // DeleteIncident removes an incident with its children, comments and
 // search entry.
+// The audit entry keeps every field it had, so a deleted incident can be
+// read back from the log.
 func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
-	return s.writer.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Delete(&incidentRow{}, id)
+	return s.write(ctx, func(tx *writeTx) error {
+		before, err := getIncident(tx.db, id)
+		if err != nil {
+			return err
+		}
+		res := tx.db.Delete(&incidentRow{}, id)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
 		}
-		return tx.Exec("DELETE FROM incidents_fts WHERE docid = ?", id).Error
+		if err := tx.db.Exec("DELETE FROM incidents_fts WHERE docid = ?", id).Error; err != nil {
+			return err
+		}
+		return tx.recordChanges("incident.delete", "incident", strconv.FormatInt(id, 10), before, nil, incidentBookkeeping...)
 	})
 }
 
@@ -87,6 +112,7 @@ func (s *Store) prepareNew(inc *incident.Incident) {
 	now := s.Now().UTC().Truncate(time.Second)
 	inc.ID = 0
 	inc.Normalize()
+	inc.ApplyDefaults()
 	inc.StampDoneItems(now)
 	inc.Version = 1
 	inc.CreatedAt, inc.UpdatedAt = now, now
@@ -150,9 +176,9 @@ func insertDependents(tx *gorm.DB, incs []*incident.Incident) error {
 	return indexForSearch(tx, byID)
 }
 
-// replaceIncidents rewrites existing incidents (ids and versions set) in
-// tx: the row is updated, its version raised, its children and search
-// entry replaced.
+// replaceIncidents rewrites existing incidents in tx: the row is updated
+// (to the new version the caller set), its children and search entry
+// replaced.
 func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) error {
 	if len(incs) == 0 {
 		return nil
@@ -162,7 +188,6 @@ func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) err
 	}
 	ids := make([]int64, len(incs))
 	for i, inc := range incs {
-		inc.Version++
 		inc.UpdatedAt = now.UTC().Truncate(time.Second)
 		row, err := toRow(inc)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aftermath-sre/aftermath/examples"
+	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
@@ -32,4 +33,19 @@ func Linktree(t testing.TB) *incident.Incident {
 		t.Fatal(err)
 	}
 	return inc
+}
+
+// Token makes an account without a password (it signs in with its token
+// only, which spares a test an argon2 hash) and an API token of it.
+func Token(t testing.TB, st *store.Store, accounts *auth.Accounts, name string, role incident.Role) (*incident.User, string) {
+	t.Helper()
+	u := &incident.User{Name: name, Role: role}
+	if err := st.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	_, secret, err := accounts.CreateToken(context.Background(), u, auth.TokenRequest{Label: "test " + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, secret
 }

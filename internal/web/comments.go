@@ -15,6 +15,8 @@ type CommentStore interface {
 	Comments(ctx context.Context, incidentID int64) ([]incident.Comment, error)
 }
 
+// newComment is a comment as posted. Its author is whoever the
+// credentials name; an author in the body is accepted and ignored.
 type newComment struct {
 	Author string `json:"author"`
 	Body   string `json:"body"`
@@ -31,7 +33,7 @@ func (s *Server) addComment(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	comment := incident.Comment{IncidentID: id, Author: in.Author, Body: in.Body}
+	comment := incident.Comment{IncidentID: id, Author: principal(c).User.Name, Body: in.Body}
 	if err := s.store.AddComment(c.Request.Context(), &comment); err != nil {
 		writeError(c, err)
 		return

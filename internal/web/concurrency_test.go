@@ -69,11 +69,7 @@ func TestConcurrentAPIWritersAndReaders(t *testing.T) {
 	defer client.CloseIdleConnections()
 	results := &tally{statuses: map[int]int{}}
 	send := func(method, path string, body []byte) (int, []byte) {
-		req, err := http.NewRequest(method, a.url+path, bytes.NewReader(body))
-		if err != nil {
-			t.Error(err)
-			return 0, nil
-		}
+		req := a.request(method, path, body)
 		start := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {

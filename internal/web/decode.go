@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"strconv"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,79 +40,51 @@ func decodeJSON(c *gin.Context, v any) error {
 	return strictUnmarshal(data, v)
 }
 
-// strictUnmarshal decodes exactly one JSON value, refusing unknown fields
-// and trailing data, and says in the contract's terms what was wrong.
+// strictUnmarshal decodes exactly one JSON value into v, refusing what
+// checkJSON refuses (repeated and unknown fields, wrong types), and says in
+// the contract's terms what was wrong.
 func strictUnmarshal(data []byte, v any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return incident.Errorf(incident.EMALFORMED, "The request body is empty; send a JSON object.")
+	}
+	if err := checkJSON(data, reflect.TypeOf(v).Elem()); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
-		return incident.Errorf(incident.EMALFORMED, "The request body holds more than one JSON value.")
-	}
 	return nil
 }
 
-// jsonError translates encoding/json's errors into the error shape.
+// jsonError translates encoding/json's errors into the error shape. The
+// shape check catches type errors first, with the field's path; what is
+// left is syntax, and a generic message that shows no Go internals.
 func jsonError(err error) error {
 	var syntax *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	var timeErr *time.ParseError
 	switch {
 	case errors.As(err, &syntax):
 		return incident.Errorf(incident.EMALFORMED, "The request body is not valid JSON (at byte %d).", syntax.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return incident.Errorf(incident.EMALFORMED, "The request body is not valid JSON: it ends too soon.")
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "body"
-		}
-		return &incident.Error{Code: incident.EMALFORMED, Message: "A field has the wrong type.",
-			Fields: map[string]string{field: "must be " + jsonKind(typeErr.Type.Kind().String())}}
-	case errors.As(err, &timeErr):
-		return &incident.Error{Code: incident.EMALFORMED, Message: "A timestamp is not valid.",
-			Fields: map[string]string{"timestamp": fmt.Sprintf("%q must be RFC 3339, like 2025-03-14T15:02:00Z", timeErr.Value)}}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &incident.Error{Code: incident.EMALFORMED, Message: "The request has a field Aftermath does not know.",
-			Fields: map[string]string{field: "unknown field"}}
 	}
-	return incident.Errorf(incident.EMALFORMED, "The request body could not be decoded: %s", strings.TrimPrefix(err.Error(), "json: "))
+	return incident.Errorf(incident.EMALFORMED, "The request body could not be decoded.")
 }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "slice", "array":
-		return "a list"
-	case "struct", "map":
-		return "an object"
-	case "bool":
-		return "true or false"
-	case "int", "int64", "int32", "uint", "uint64", "float64":
-		return "a number"
-	}
-	return "of another type"
-}
-
-// pathID reads the :id path parameter.
+// pathID reads the :id path parameter. An id has one spelling
+// (incident.ParseID): "/incidents/+1" and "/incidents/01" name nothing.
 func pathID(c *gin.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, &incident.Error{Code: incident.ENOTFOUND, Message: fmt.Sprintf("Incident %q does not exist.", c.Param("id"))}
+	id, ok := incident.ParseID(c.Param("id"))
+	if !ok {
+		return 0, incident.Errorf(incident.ENOTFOUND, "Incident %q does not exist.", c.Param("id"))
 	}
 	return id, nil
 }
 
 // parseTimeParam reads an RFC 3339 timestamp or a YYYY-MM-DD date (UTC
 // midnight) from the query string.
-func parseTimeParam(c *gin.Context, name string, errs incident.FieldErrors) *time.Time {
+func parseTimeParam(c *gin.Context, name string, errs *incident.FieldErrors) *time.Time {
 	raw := c.Query(name)
 	if raw == "" {
 		return nil
@@ -126,10 +99,34 @@ func parseTimeParam(c *gin.Context, name string, errs incident.FieldErrors) *tim
 	return nil
 }
 
-// badParams turns collected parameter problems into a 400.
-func badParams(errs incident.FieldErrors) error {
-	if len(errs) == 0 {
-		return nil
+// checkParams refuses the query parameters a route does not take, and any
+// given twice. A misspelt filter (?sevrity=SEV1) would otherwise be
+// ignored, and the answer cover every incident; a repeated one would be
+// read one way here and perhaps another by a proxy or a cache.
+func checkParams(c *gin.Context, allowed []string) error {
+	var errs incident.FieldErrors
+	query := c.Request.URL.Query()
+	names := slices.Sorted(maps.Keys(query))
+	for _, name := range names {
+		switch {
+		case !slices.Contains(allowed, name):
+			errs.Add(name, "unknown parameter; this route takes "+strings.Join(allowed, ", "))
+		case len(query[name]) > 1:
+			errs.Add(name, "is given more than once; give it once")
+		}
 	}
-	return &incident.Error{Code: incident.EMALFORMED, Message: "Some query parameters are not valid.", Fields: errs}
+	return badParams(&errs)
+}
+
+// The query parameters of the routes that take them.
+var (
+	listParams    = []string{"service", "severity", "status", "outage_type", "cause_category", "tag", "q", "since", "until", "limit", "cursor"}
+	exportParams  = []string{"service", "severity", "status", "outage_type", "cause_category", "tag", "q", "since", "until"}
+	reportParams  = []string{"since", "until", "service"}
+	historyParams = []string{"recent"}
+)
+
+// badParams turns collected parameter problems into a 400.
+func badParams(errs *incident.FieldErrors) error {
+	return errs.ErrAs(incident.EMALFORMED, "Some query parameters are not valid.")
 }

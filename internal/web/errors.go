@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,6 +21,7 @@ var statusOf = map[string]int{
 	incident.ENOTFOUND:     http.StatusNotFound,
 	incident.ECONFLICT:     http.StatusConflict,
 	incident.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	incident.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	incident.EINVALID:      http.StatusUnprocessableEntity,
 	incident.ERATELIMIT:    http.StatusTooManyRequests,
 	incident.EINTERNAL:     http.StatusInternalServerError,
@@ -51,11 +54,32 @@ func writeError(c *gin.Context, err error) {
 	if errors.As(err, &e) {
 		detail.Fields = e.Fields
 		detail.CurrentVersion = e.CurrentVersion
+		if e.RetryAfter > 0 {
+			c.Header("Retry-After", strconv.Itoa(e.RetryAfter))
+		}
 	}
 	if status == http.StatusInternalServerError {
 		logger(c).Error("internal error", "error", err.Error())
 	}
+	if isPage(c) {
+		writeErrorPage(c, status, detail)
+		return
+	}
 	c.AbortWithStatusJSON(status, errorBody{Error: detail})
+}
+
+// writeErrorPage answers an error on a page as a page.
+func writeErrorPage(c *gin.Context, status int, detail errorDetail) {
+	var buf bytes.Buffer
+	err := errorPage.Execute(&buf, struct{ Title, Message, RequestID string }{
+		http.StatusText(status), detail.Message, detail.RequestID})
+	if err != nil {
+		logger(c).Error("error page", "error", err.Error())
+		c.AbortWithStatus(status)
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Abort()
 }
 
 func logger(c *gin.Context) *slog.Logger {

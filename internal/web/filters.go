@@ -14,7 +14,16 @@ import (
 // that could never match (SEV9, a malformed date) rather than answering an
 // empty page.
 func listFilter(c *gin.Context) (store.Filter, error) {
-	errs := incident.FieldErrors{}
+	return filterFrom(c, listParams)
+}
+
+// filterFrom reads the list filters after checking that the query string
+// holds only the parameters allowed, each once.
+func filterFrom(c *gin.Context, allowed []string) (store.Filter, error) {
+	if err := checkParams(c, allowed); err != nil {
+		return store.Filter{}, err
+	}
+	var errs incident.FieldErrors
 	f := store.Filter{
 		Service:       c.Query("service"),
 		Severity:      incident.Severity(c.Query("severity")),
@@ -25,22 +34,29 @@ func listFilter(c *gin.Context) (store.Filter, error) {
 		Query:         c.Query("q"),
 		Cursor:        c.Query("cursor"),
 	}
-	checkEnum(errs, "severity", f.Severity, incident.Severities)
-	checkEnum(errs, "status", f.Status, incident.Statuses)
-	checkEnum(errs, "outage_type", f.OutageType, incident.OutageTypes)
-	f.Since = parseTimeParam(c, "since", errs)
-	f.Until = parseTimeParam(c, "until", errs)
-	if raw := c.Query("limit"); raw != "" {
-		limit, err := strconv.Atoi(raw)
-		if err != nil || limit < 1 || limit > store.MaxLimit {
-			errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
-		}
-		f.Limit = limit
-	}
-	return f, badParams(errs)
+	checkEnum(&errs, "severity", f.Severity, incident.Severities)
+	checkEnum(&errs, "status", f.Status, incident.Statuses)
+	checkEnum(&errs, "outage_type", f.OutageType, incident.OutageTypes)
+	f.Since = parseTimeParam(c, "since", &errs)
+	f.Until = parseTimeParam(c, "until", &errs)
+	f.Limit = limitParam(c, &errs)
+	return f, badParams(&errs)
 }
 
-func checkEnum[T ~string](errs incident.FieldErrors, name string, value T, allowed []T) {
+// limitParam reads the page size, 0 when the query does not say.
+func limitParam(c *gin.Context, errs *incident.FieldErrors) int {
+	raw := c.Query("limit")
+	if raw == "" {
+		return 0
+	}
+	limit, ok := incident.ParseCount(raw, store.MaxLimit)
+	if !ok {
+		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
+	}
+	return int(limit)
+}
+
+func checkEnum[T ~string](errs *incident.FieldErrors, name string, value T, allowed []T) {
 	if value != "" && !slices.Contains(allowed, value) {
 		errs.Add(name, incident.MustBeOneOf(allowed))
 	}

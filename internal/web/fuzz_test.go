@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/store"
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
@@ -41,12 +42,20 @@ func FuzzDecodeIncident(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { st.Close() })
-	srv := web.New(web.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	accounts := auth.New(auth.Config{Store: st})
+	srv := web.New(web.Config{Store: st, Accounts: accounts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	token := adminToken(f, st, accounts)
+	request := func(method, path string, body []byte) *http.Request {
+		req := httptest.NewRequest(method, path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		return req
+	}
 
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := snapshot(t, st)
 		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, httptest.NewRequest("POST", "/api/v1/incidents", bytes.NewReader(body)))
+		srv.ServeHTTP(w, request("POST", "/api/v1/incidents", body))
 		switch {
 		case w.Code >= 500:
 			t.Fatalf("status %d for %q: %s", w.Code, body, w.Body)
@@ -56,7 +65,7 @@ func FuzzDecodeIncident(f *testing.F) {
 				t.Fatalf("201 without an incident: %v: %s", err, w.Body)
 			}
 			r := httptest.NewRecorder()
-			srv.ServeHTTP(r, httptest.NewRequest("GET", "/api/v1/incidents/"+strconv.FormatInt(created.ID, 10), nil))
+			srv.ServeHTTP(r, request("GET", "/api/v1/incidents/"+strconv.FormatInt(created.ID, 10), nil))
 			if r.Code != http.StatusOK || !bytes.Equal(r.Body.Bytes(), w.Body.Bytes()) {
 				t.Fatalf("stored differs from answered for %q:\nanswered %s\nstored   %d %s", body, w.Body, r.Code, r.Body)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -123,10 +124,18 @@ func (s *Server) deleteIncident(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// decodePatch reads a merge patch and the version it was made at.
+// decodePatch reads a merge patch and the version it was made at. The
+// patch is checked against the incident's shape first, so that a repeated,
+// misspelt or mistyped field is refused with its name, as on create.
 func decodePatch(c *gin.Context) (map[string]any, int, error) {
 	data, err := readBody(c)
 	if err != nil {
+		return nil, 0, err
+	}
+	if len(bytes.TrimSpace(data)) == 0 || bytes.TrimSpace(data)[0] != '{' {
+		return nil, 0, incident.Errorf(incident.EMALFORMED, "A patch must be one JSON object.")
+	}
+	if err := checkJSON(data, reflect.TypeFor[incident.Incident]()); err != nil {
 		return nil, 0, err
 	}
 	var patch map[string]any
@@ -135,14 +144,11 @@ func decodePatch(c *gin.Context) (map[string]any, int, error) {
 	if err := dec.Decode(&patch); err != nil {
 		return nil, 0, jsonError(err)
 	}
-	if patch == nil || dec.More() {
-		return nil, 0, incident.Errorf(incident.EMALFORMED, "A patch must be one JSON object.")
-	}
-	raw, ok := patch["version"].(json.Number)
+	raw, _ := patch["version"].(json.Number)
 	version, convErr := raw.Int64()
-	if !ok || convErr != nil || version < 1 {
+	if convErr != nil || !incident.ValidID(version) {
 		return nil, 0, &incident.Error{Code: incident.EMALFORMED, Message: "A patch must say which version it was made at.",
-			Fields: map[string]string{"version": "is required: the version the incident was read at"}}
+			Fields: map[string]string{"version": "is required: the version the incident was read at; " + incident.IDRule}}
 	}
 	for _, readOnly := range []string{"id", "version", "service_key", "created_at", "updated_at"} {
 		delete(patch, readOnly)

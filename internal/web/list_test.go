@@ -134,7 +134,7 @@ func TestListFiltersAndPagination(t *testing.T) {
 		{"search title", url.Values{"q": {"certificate"}}, func(i incident.Incident) bool {
 			return strings.Contains(i.Title+i.Summary+i.PrimaryCause.Description, "certificate")
 		}},
-		{"search prefix, two words", url.Values{"q": {"cache stamp"}}, func(i incident.Incident) bool {
+		{"search prefix, two words", url.Values{"q": {"cache stamp*"}}, func(i incident.Incident) bool {
 			return strings.Contains(i.Title+i.Summary+i.PrimaryCause.Description, "cache stampede")
 		}},
 		{"search is not FTS syntax", url.Values{"q": {`"DNS OR) NEAR(`}}, func(i incident.Incident) bool {

@@ -47,7 +47,7 @@ func FuzzMergePatch(f *testing.F) {
 	}
 	srv, _ := newLoggedServer(f)
 	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, httptest.NewRequest("POST", "/api/v1/incidents", bytes.NewReader(example)))
+	srv.ServeHTTP(w, testRequest(f, srv, "POST", "/api/v1/incidents", bytes.NewReader(example)))
 	if w.Code != http.StatusCreated {
 		f.Fatalf("create: %d %s", w.Code, w.Body)
 	}
@@ -71,7 +71,7 @@ func FuzzMergePatch(f *testing.F) {
 		}
 
 		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, httptest.NewRequest("PATCH", path, bytes.NewReader(patchJSON)))
+		srv.ServeHTTP(w, testRequest(t, srv, "PATCH", path, bytes.NewReader(patchJSON)))
 		after := get(t, srv, path)
 		switch {
 		case w.Code >= 500:
@@ -158,7 +158,7 @@ func decodeNumbers(data []byte) any {
 
 func get(t *testing.T, srv *Server, path string) []byte {
 	w := httptest.NewRecorder()
-	srv.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+	srv.ServeHTTP(w, testRequest(t, srv, "GET", path, nil))
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
 	}

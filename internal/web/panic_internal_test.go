@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -46,6 +49,25 @@ func newLoggedServer(t testing.TB) (*Server, *syncBuffer) {
 	t.Cleanup(func() { st.Close() })
 	logs := &syncBuffer{}
 	return New(Config{Store: st, Logger: slog.New(slog.NewJSONHandler(logs, nil))}), logs
+}
+
+// testTokens holds one admin token per server made by newLoggedServer.
+var testTokens sync.Map
+
+// testRequest is a request to s as an admin, with a JSON body.
+func testRequest(t testing.TB, s *Server, method, path string, body io.Reader) *http.Request {
+	t.Helper()
+	token, ok := testTokens.Load(s)
+	if !ok {
+		_, secret := storetest.Token(t, s.store.(*store.Store), s.accounts, "test-admin", incident.RoleAdmin)
+		token, _ = testTokens.LoadOrStore(s, secret)
+	}
+	req := httptest.NewRequest(method, path, body)
+	req.Header.Set("Authorization", "Bearer "+token.(string))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
 }
 
 func TestPanicsBecomeInternalErrors(t *testing.T) {
@@ -98,8 +120,30 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 
 	// The server goes on serving, and counts the panic as a 5xx.
 	w = httptest.NewRecorder()
-	s.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	s.ServeHTTP(w, testRequest(t, s, "GET", "/metrics", nil))
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `aftermath_http_requests_total{method="GET",route="/boom",status_class="5xx"} 1`) {
 		t.Fatalf("after the panic /metrics: %d\n%s", w.Code, w.Body)
+	}
+}
+
+// TestRouteAroundTheTableHasNoRule: a route registered on the router
+// directly, not through the route table, shows up without access, which
+// fails the role × route matrix.
+func TestRouteAroundTheTableHasNoRule(t *testing.T) {
+	s, _ := newLoggedServer(t)
+	s.router.GET("/sneaky", func(c *gin.Context) {})
+	found := false
+	for _, r := range s.Routes() {
+		if r.Path == "/sneaky" {
+			found = true
+			if r.Access != AccessNone {
+				t.Fatalf("/sneaky has access %q", r.Access)
+			}
+		} else if r.Access == AccessNone {
+			t.Errorf("%s %s has no rule", r.Method, r.Path)
+		}
+	}
+	if !found {
+		t.Fatal("Routes does not list the router's own routes")
 	}
 }

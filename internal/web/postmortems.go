@@ -16,8 +16,8 @@ import (
 
 // PostmortemStore is what the markdown handlers need from storage.
 type PostmortemStore interface {
-	archive.Importer
-	archive.Lister
+	archive.Snapshotter
+	ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]store.ImportOutcome, []error, error)
 	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
 }
 
@@ -75,9 +75,11 @@ func (s *Server) importPostmortem(c *gin.Context) {
 	c.JSON(status, stored)
 }
 
-// exportZip streams every post-mortem matching the list filters as one zip.
+// exportZip streams every post-mortem matching the list filters as one
+// zip, with their comments, the service catalogue and the vocabularies,
+// all read from one snapshot.
 func (s *Server) exportZip(c *gin.Context) {
-	filter, err := listFilter(c)
+	filter, err := filterFrom(c, exportParams)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -17,13 +17,8 @@ func TestPostmortemMarkdownRoundTrip(t *testing.T) {
 	var inc incident.Incident
 	a.json("POST", "/api/v1/incidents", json.RawMessage(readExample(t)), http.StatusCreated, &inc)
 
-	resp, err := http.Get(fmt.Sprintf("%s/api/v1/incidents/%d/postmortem.md", a.url, inc.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md bytes.Buffer
-	md.ReadFrom(resp.Body)
-	resp.Body.Close()
+	resp, body := a.get(fmt.Sprintf("/api/v1/incidents/%d/postmortem.md", inc.ID))
+	md := bytes.NewBuffer(body)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/markdown; charset=utf-8" {
 		t.Fatalf("status %d type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -95,13 +90,18 @@ func TestExportZipFollowsListFilters(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", query, err)
 		}
-		if len(zr.File) != want {
-			t.Fatalf("%s: %d files, want %d", query, len(zr.File), want)
-		}
+		postmortems := 0
 		for _, f := range zr.File {
-			if !strings.HasSuffix(f.Name, ".md") || !strings.Contains(f.Name, "linktree") {
+			switch {
+			case f.Name == "catalog.yaml" || f.Name == "vocabulary.yaml":
+			case !strings.HasSuffix(f.Name, ".md") || !strings.Contains(f.Name, "linktree"):
 				t.Errorf("file name %s", f.Name)
+			default:
+				postmortems++
 			}
+		}
+		if postmortems != want || len(zr.File) != want+2 {
+			t.Fatalf("%s: %d post-mortems in %d files, want %d and the catalogue and vocabulary", query, postmortems, len(zr.File), want)
 		}
 	}
 	a.json("GET", "/api/v1/export.zip?severity=SEV9", nil, http.StatusBadRequest, nil)

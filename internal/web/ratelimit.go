@@ -1,9 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"math"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 
@@ -80,9 +80,8 @@ func (l *rateLimiter) middleware(c *gin.Context) {
 	wait := (1 - bucket.TokensAt(now)) / float64(l.limit)
 	retry := max(1, int(math.Ceil(wait)))
 	l.metrics.rateLimited.Inc()
-	c.Header("Retry-After", strconv.Itoa(retry))
-	writeError(c, incident.Errorf(incident.ERATELIMIT,
-		"Too many requests from this client; retry in %d s.", retry))
+	writeError(c, &incident.Error{Code: incident.ERATELIMIT, RetryAfter: retry,
+		Message: fmt.Sprintf("Too many requests from this client; retry in %d s.", retry)})
 }
 
 // bucket finds or makes the client's bucket, forgetting idle clients now

@@ -3,7 +3,6 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -15,19 +14,11 @@ import (
 // forwardedFor, and returns the status, Retry-After and body.
 func getFrom(t *testing.T, a *api, path, forwardedFor string) (int, string, []byte) {
 	t.Helper()
-	req, err := http.NewRequest("GET", a.url+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := a.request("GET", path, nil)
 	if forwardedFor != "" {
 		req.Header.Set("X-Forwarded-For", forwardedFor)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := a.send(req)
 	return resp.StatusCode, resp.Header.Get("Retry-After"), body
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -45,14 +44,17 @@ func (s *Server) patternReportMarkdown(c *gin.Context) {
 // buildReport reads the filters (since, until: RFC 3339 or a date; service)
 // and builds the report.
 func (s *Server) buildReport(c *gin.Context) (*report.Report, error) {
-	errs := incident.FieldErrors{}
+	if err := checkParams(c, reportParams); err != nil {
+		return nil, err
+	}
+	var errs incident.FieldErrors
 	params := report.Params{
-		Since:   parseTimeParam(c, "since", errs),
-		Until:   parseTimeParam(c, "until", errs),
+		Since:   parseTimeParam(c, "since", &errs),
+		Until:   parseTimeParam(c, "until", &errs),
 		Service: c.Query("service"),
 		Now:     time.Now(),
 	}
-	if err := badParams(errs); err != nil {
+	if err := badParams(&errs); err != nil {
 		return nil, err
 	}
 	return report.Build(c.Request.Context(), s.store, params)
@@ -61,13 +63,18 @@ func (s *Server) buildReport(c *gin.Context) (*report.Report, error) {
 // recentParam reads ?recent, how many recent incidents a service history
 // lists (1 to 100; default report.DefaultRecent).
 func recentParam(c *gin.Context) (int, error) {
+	if err := checkParams(c, historyParams); err != nil {
+		return 0, err
+	}
 	raw := c.Query("recent")
 	if raw == "" {
 		return report.DefaultRecent, nil
 	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > 100 {
-		return 0, badParams(incident.FieldErrors{"recent": "must be a number from 1 to 100"})
+	n, ok := incident.ParseCount(raw, 100)
+	if !ok {
+		var errs incident.FieldErrors
+		errs.Add("recent", "must be a number from 1 to 100")
+		return 0, badParams(&errs)
 	}
-	return n, nil
+	return int(n), nil
 }

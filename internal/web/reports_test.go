@@ -3,7 +3,6 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sort"
@@ -229,12 +228,7 @@ func TestPatternReportRefusesBadParameters(t *testing.T) {
 func TestPatternReportAsMarkdown(t *testing.T) {
 	a := newAPI(t)
 	incs := fileVariants(t, a)
-	resp, err := http.Get(a.url + "/api/v1/reports/patterns.md?service=Payments%20%7C%20API")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := a.get("/api/v1/reports/patterns.md?service=Payments%20%7C%20API")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/markdown; charset=utf-8" {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 
+	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
@@ -19,6 +22,8 @@ type Store interface {
 	CategoryStore
 	PostmortemStore
 	StatsStore
+	AuditStore
+	auth.Store
 	Ping(ctx context.Context) error
 }
 
@@ -26,22 +31,43 @@ type Store interface {
 type Config struct {
 	Store  Store
 	Logger *slog.Logger
-	// RateLimit is how many API requests a second one client (IP address)
+	// Accounts decides who is asking; nil builds one over Store with the
+	// defaults.
+	Accounts *auth.Accounts
+	// RateLimit is how many requests a second one client (IP address)
 	// may make on average, RateBurst how many at once; 0 means no limit.
+	// It covers the API and the pages, not the probes and /metrics.
 	// `aftermath serve` uses DefaultRateLimit and DefaultRateBurst.
 	RateLimit float64
 	RateBurst int
 	// TrustedProxies are the IP addresses or CIDR ranges whose
-	// X-Forwarded-For header names the client; none by default.
+	// X-Forwarded-For header names the client, and whose
+	// X-Forwarded-Proto says whether the client used HTTPS; none by
+	// default.
 	TrustedProxies []string
+	// TrustedOrigins are other origins (https://ui.example.com) whose
+	// browsers may send unsafe requests; none by default.
+	TrustedOrigins []string
+	// OIDC signs people in through an identity provider; nil offers the
+	// password form only.
+	OIDC *auth.OIDC
 }
 
 // Server routes HTTP requests to handlers.
 type Server struct {
-	store  Store
-	log    *slog.Logger
-	router *gin.Engine
-	pages  *pages
+	store    Store
+	log      *slog.Logger
+	router   *gin.Engine
+	pages    *pages
+	accounts *auth.Accounts
+	oidc     *auth.OIDC
+	// sessions has one manager for plain HTTP and one for HTTPS: the
+	// cookie is Secure (and __Host-) exactly when the client used HTTPS.
+	plainSessions, secureSessions *scs.SessionManager
+	proxies                       []netip.Prefix
+	crossOrigin                   *http.CrossOriginProtection
+	// rules is the route table's access by "METHOD /path".
+	rules map[string]Access
 }
 
 // New builds the server and its routes.
@@ -50,13 +76,20 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(), pages: parsePages()}
+	if cfg.Accounts == nil {
+		cfg.Accounts = auth.New(auth.Config{Store: cfg.Store})
+	}
+	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(), pages: parsePages(),
+		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}}
+	s.plainSessions = s.newSessionManager(false)
+	s.secureSessions = s.newSessionManager(true)
+	s.crossOrigin = newCrossOriginProtection(cfg.TrustedOrigins, cfg.Logger)
 	r := s.router
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	metrics := newMetrics(cfg.Store)
-	trustProxies(r, cfg.TrustedProxies, cfg.Logger)
-	r.Use(withRequestID(cfg.Logger), logRequests, metrics.observe, recoverPanics, securityHeaders)
+	s.proxies = trustProxies(r, cfg.TrustedProxies, cfg.Logger)
+	r.Use(withRequestID(cfg.Logger), logRequests, metrics.observe, recoverPanics, s.refuseCrossOrigin)
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, incident.Errorf(incident.ENOTFOUND, "There is nothing at %s.", c.Request.URL.Path))
 	})
@@ -64,36 +97,104 @@ func New(cfg Config) *Server {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{
 			Code: "method_not_allowed", Message: c.Request.Method + " is not allowed here.", RequestID: requestID(c)}})
 	})
-
-	r.GET("/", s.home)
-	r.StaticFS("/static", staticFiles())
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", metrics.handler(cfg.Logger))
-
-	api := r.Group("/api/v1", newRateLimiter(cfg.RateLimit, cfg.RateBurst, metrics).middleware, limitBody)
-	api.POST("/incidents", s.createIncident)
-	api.GET("/incidents", s.listIncidents)
-	api.GET("/incidents/:id", s.getIncident)
-	api.PATCH("/incidents/:id", s.patchIncident)
-	api.DELETE("/incidents/:id", s.deleteIncident)
-	api.GET("/incidents/:id/postmortem.md", s.getPostmortem)
-	api.POST("/incidents/:id/comments", s.addComment)
-	api.GET("/incidents/:id/comments", s.listComments)
-	api.GET("/services", s.listServices)
-	api.GET("/services/:key", s.getService)
-	api.PATCH("/services/:key", s.patchService)
-	api.POST("/import", s.importPostmortem)
-	api.GET("/export.zip", s.exportZip)
-	api.GET("/reports/patterns", s.patternReport)
-	api.GET("/reports/patterns.md", s.patternReportMarkdown)
-	api.GET("/categories", s.listCategories)
-	api.POST("/categories", s.addCategory)
+	limiter := newRateLimiter(cfg.RateLimit, cfg.RateBurst, metrics)
+	for _, rt := range s.routes(metrics) {
+		r.Handle(rt.method, rt.path, s.chain(rt, limiter)...)
+		s.rules[rt.method+" "+rt.path] = rt.access
+	}
 	return s
 }
 
-// ServeHTTP makes the Server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+// routes is the route table: every route with who may call it.
+func (s *Server) routes(m *metrics) []route {
+	const (
+		probe  = probeSurface
+		api    = apiSurface
+		page   = pageSurface
+		static = staticSurface
+	)
+	open, signedIn, viewer, responder, admin := AccessOpen, AccessSignedIn, AccessViewer, AccessResponder, AccessAdmin
+	return []route{
+		{"GET", "/healthz", open, probe, noBody, s.healthz},
+		{"GET", "/readyz", open, probe, noBody, s.readyz},
+		{"GET", "/metrics", signedIn, probe, noBody, m.handler(s.log)},
+		{"GET", "/static/*filepath", open, static, noBody, serveStatic},
+		{"HEAD", "/static/*filepath", open, static, noBody, serveStatic},
+
+		{"GET", "/login", open, page, noBody, s.loginPage},
+		{"POST", "/login", open, page, formBody, s.login},
+		{"POST", "/logout", open, page, formBody, s.logout},
+		{"GET", "/login/oidc", open, page, noBody, s.beginOIDC},
+		{"GET", "/login/oidc/callback", open, page, noBody, s.finishOIDC},
+		{"GET", "/", viewer, page, noBody, s.home},
+
+		{"GET", "/api/v1/me", signedIn, api, noBody, s.me},
+		{"POST", "/api/v1/me/password", signedIn, api, jsonBody, s.changeOwnPassword},
+		{"POST", "/api/v1/incidents", responder, api, jsonBody, s.createIncident},
+		{"GET", "/api/v1/incidents", viewer, api, noBody, s.listIncidents},
+		{"GET", "/api/v1/incidents/:id", viewer, api, noBody, s.getIncident},
+		{"PATCH", "/api/v1/incidents/:id", responder, api, jsonBody, s.patchIncident},
+		{"DELETE", "/api/v1/incidents/:id", admin, api, noBody, s.deleteIncident},
+		{"GET", "/api/v1/incidents/:id/postmortem.md", viewer, api, noBody, s.getPostmortem},
+		{"POST", "/api/v1/incidents/:id/comments", responder, api, jsonBody, s.addComment},
+		{"GET", "/api/v1/incidents/:id/comments", viewer, api, noBody, s.listComments},
+		{"GET", "/api/v1/services", viewer, api, noBody, s.listServices},
+		{"GET", "/api/v1/services/:key", viewer, api, noBody, s.getService},
+		{"PATCH", "/api/v1/services/:key", responder, api, jsonBody, s.patchService},
+		{"POST", "/api/v1/import", responder, api, markdownBody, s.importPostmortem},
+		{"GET", "/api/v1/export.zip", viewer, api, noBody, s.exportZip},
+		{"GET", "/api/v1/reports/patterns", viewer, api, noBody, s.patternReport},
+		{"GET", "/api/v1/reports/patterns.md", viewer, api, noBody, s.patternReportMarkdown},
+		{"GET", "/api/v1/categories", viewer, api, noBody, s.listCategories},
+		{"POST", "/api/v1/categories", admin, api, jsonBody, s.addCategory},
+		{"GET", "/api/v1/audit", admin, api, noBody, s.listAudit},
+		{"GET", "/api/v1/users", admin, api, noBody, s.listUsers},
+		{"POST", "/api/v1/users", admin, api, jsonBody, s.createUser},
+		{"PATCH", "/api/v1/users/:name", admin, api, jsonBody, s.patchUser},
+		{"DELETE", "/api/v1/users/:name", admin, api, noBody, s.deleteUser},
+		// Tokens: everyone manages their own; the handlers let an admin
+		// manage anyone's.
+		{"GET", "/api/v1/tokens", viewer, api, noBody, s.listTokens},
+		{"POST", "/api/v1/tokens", viewer, api, jsonBody, s.createToken},
+		{"DELETE", "/api/v1/tokens/:id", viewer, api, noBody, s.revokeToken},
+	}
+}
+
+// chain is the middleware a route runs through, by its surface, then its
+// handler. Probes are never limited; everything else is (the API's limit
+// covers the pages too) and has its body capped.
+func (s *Server) chain(rt route, limiter *rateLimiter) []gin.HandlerFunc {
+	var h []gin.HandlerFunc
+	switch rt.surface {
+	case probeSurface:
+		if rt.access != AccessOpen {
+			h = append(h, s.loadSessionUnlessBearer, s.authenticate)
+		}
+	case apiSurface:
+		h = append(h, noStore, limiter.middleware, limitBody, s.loadSessionUnlessBearer, s.authenticate)
+	case pageSurface:
+		h = append(h, markPage, noStore, limiter.middleware, limitBody, s.loadSession, s.authenticate)
+	case staticSurface:
+		h = append(h, limiter.middleware)
+	}
+	h = append(h, authorize(rt.access))
+	if rt.body != noBody {
+		h = append(h, requireContentType(rt.body))
+	}
+	return append(h, rt.handle)
+}
+
+// ServeHTTP makes the Server an http.Handler. The security headers are set
+// here, before anything else runs, so that every answer carries them:
+// errors, redirects, 404s and static files alike.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header(), s.isHTTPS(r))
+	s.router.ServeHTTP(w, r)
+}
+
+// Close writes what the server holds in memory (when tokens were last
+// used); call it after the HTTP server has stopped.
+func (s *Server) Close(ctx context.Context) error { return s.accounts.FlushUsage(ctx) }
 
 func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})

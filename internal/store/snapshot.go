@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+// Snapshot reads the database as it was at one moment: every method reads
+// through one read transaction, so whatever commits meanwhile is either
+// wholly visible to all of them or to none. An export reads through one,
+// so that its post-mortems, comments, catalogue and vocabularies agree.
+type Snapshot struct{ db *gorm.DB }
+
+// Snapshot calls fn with a snapshot of the database, held until fn
+// returns. Under WAL a long snapshot does not stop writers; it only keeps
+// the pages it sees from being checkpointed away until it ends.
+func (s *Store) Snapshot(ctx context.Context, fn func(*Snapshot) error) error {
+	return s.read(ctx, func(tx *gorm.DB) error { return fn(&Snapshot{db: tx}) })
+}
+
+// ListIncidents returns one page of the incidents matching f, and how many
+// match in all, as (*Store).ListIncidents does.
+func (sn *Snapshot) ListIncidents(f Filter) (*Page, error) {
+	limit, err := checkLimit(f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return listIncidents(sn.db, f, limit)
+}
+
+// Comments returns the discussion of each incident named, oldest first.
+func (sn *Snapshot) Comments(incidentIDs []int64) (map[int64][]incident.Comment, error) {
+	out := map[int64][]incident.Comment{}
+	for chunk := range slices.Chunk(incidentIDs, batchRows) {
+		var rows []commentRow
+		if err := sn.db.Where("incident_id IN ?", chunk).Order("incident_id, id").Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.IncidentID] = append(out[r.IncidentID], fromCommentRow(r))
+		}
+	}
+	return out, nil
+}
+
+// CatalogService is a service as an archive's catalogue holds it: its
+// relations and when it was first seen.
+type CatalogService struct {
+	incident.Service
+	CreatedAt time.Time
+}
+
+// Catalog returns every service with its direct relations, by key.
+func (sn *Snapshot) Catalog() ([]CatalogService, error) {
+	var rows []serviceRow
+	if err := sn.db.Order("key").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	relations, err := loadRelations(sn.db, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CatalogService, len(rows))
+	for i, r := range rows {
+		out[i] = CatalogService{Service: relations.service(r.Key, r.Name), CreatedAt: fromUnix(r.CreatedAt)}
+	}
+	return out, nil
+}
+
+// Categories lists every vocabulary entry, by kind then slug.
+func (sn *Snapshot) Categories() ([]incident.Category, error) {
+	var rows []categoryRow
+	if err := sn.db.Order("kind, slug").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]incident.Category, len(rows))
+	for i, r := range rows {
+		out[i] = incident.Category{Kind: incident.VocabularyKind(r.Kind), Slug: r.Slug, Description: r.Description}
+	}
+	return out, nil
+}

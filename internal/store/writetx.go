@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
+)
+
+// writeTx is one transaction on the writer. It carries who is asking (the
+// actor from the request's context) and when (the store's clock, read once
+// so that every row of one change carries the same time).
+type writeTx struct {
+	db    *gorm.DB
+	actor incident.Actor
+	now   time.Time
+	// audit holds the entries the write recorded, appended to the audit
+	// log just before the commit.
+	audit []pendingAudit
+}
+
+// write runs fn in one transaction on the writer. It is the one way this
+// package writes: every change goes through it, so every change knows its
+// actor and its time, and what fn records with tx.record joins the audit
+// log in the same transaction (both commit, or neither). A context without
+// an actor writes as the system.
+func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
+	actor, ok := incident.ActorFrom(ctx)
+	if !ok {
+		actor = incident.Actor{Kind: incident.ActorSystem}
+	}
+	now := s.Now().UTC()
+	return s.writer.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		tx := &writeTx{db: db, actor: actor, now: now}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.appendAudit()
+	})
+}
+
+// unix is the transaction's time in whole seconds, as timestamps are stored.
+func (tx *writeTx) unix() int64 { return tx.now.Unix() }
