@@ -73,21 +73,66 @@ const (
 	metrics
 )
 
+// durationGroups holds the samples of each (detection method, severity).
+type durationGroups map[string]map[string]*[metrics]sample
+
 // readDurations streams the durations of the incidents in scope, split by
-// the group column.
-func readDurations(ctx context.Context, src Source, in Scope, by DurationGroup) (map[string]*[metrics]sample, error) {
-	out := map[string]*[metrics]sample{}
-	err := src.EachDuration(ctx, in, by, func(key []byte, d *Phases) {
-		s := out[string(key)]
+// detection method and severity (an unset severity under none).
+func readDurations(ctx context.Context, src Source, in Scope) (durationGroups, error) {
+	out := durationGroups{}
+	err := src.EachDuration(ctx, in, func(d *DurationRow) {
+		bySeverity := out[string(d.Method)]
+		if bySeverity == nil {
+			bySeverity = map[string]*[metrics]sample{}
+			out[string(d.Method)] = bySeverity
+		}
+		severity := d.Severity
+		if len(severity) == 0 {
+			severity = []byte(none)
+		}
+		s := bySeverity[string(severity)]
 		if s == nil {
 			s = &[metrics]sample{}
-			out[string(key)] = s
+			bySeverity[string(severity)] = s
 		}
 		for m := range metrics {
-			s[m].add(d[m])
+			s[m].add(d.Phases[m])
 		}
 	})
 	return out, err
+}
+
+// byMethod and bySeverity merge the groups over the other column.
+func (g durationGroups) byMethod() map[string]*[metrics]sample {
+	out := map[string]*[metrics]sample{}
+	for method, bySeverity := range g {
+		for _, s := range bySeverity {
+			mergeInto(out, method, s)
+		}
+	}
+	return out
+}
+
+func (g durationGroups) bySeverity() map[string]*[metrics]sample {
+	out := map[string]*[metrics]sample{}
+	for _, bySeverity := range g {
+		for severity, s := range bySeverity {
+			mergeInto(out, severity, s)
+		}
+	}
+	return out
+}
+
+// mergeInto adds the samples s to those of key in groups.
+func mergeInto(groups map[string]*[metrics]sample, key string, s *[metrics]sample) {
+	g := groups[key]
+	if g == nil {
+		g = &[metrics]sample{}
+		groups[key] = g
+	}
+	for m := range metrics {
+		g[m].merge(&s[m])
+	}
 }
 
 // overall merges the groups into one sample per metric.
@@ -124,14 +169,17 @@ func groupList(groups map[string]*[metrics]sample, m int) []GroupDurations {
 	return out
 }
 
-// durationSection fills the three durations and time to detect by method
-// from one stream.
+// durationSection fills the three durations, time to detect by method and
+// time to resolve by severity from one stream.
 func durationSection(ctx context.Context, src Source, in Scope, r *Report) error {
-	byMethod, err := readDurations(ctx, src, in, ByDetectionMethod)
+	groups, err := readDurations(ctx, src, in)
 	if err != nil {
 		return err
 	}
+	byMethod := groups.byMethod()
 	r.Detection.TimeToDetectByMethod = groupList(byMethod, detect)
+	r.TimeToResolveBySeverity = groupList(groups.bySeverity(), resolve)
+	sortBySeverity(r.TimeToResolveBySeverity)
 	all := overall(byMethod)
 	r.TimeToDetect, r.TimeToMitigate, r.TimeToResolve = all[detect].summary(), all[mitigate].summary(), all[resolve].summary()
 	return nil

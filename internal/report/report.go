@@ -25,10 +25,15 @@ type Report struct {
 	ByGapCategory     []Count `json:"by_gap_category"`
 	ByDetectionMethod []Count `json:"by_detection_method"`
 	ByMonth           []Count `json:"by_month"`
+	// ByMonthAndOutageType splits by_month by outage type.
+	ByMonthAndOutageType []MonthCount `json:"by_month_and_outage_type"`
 
 	TimeToDetect   Durations `json:"time_to_detect"`
 	TimeToMitigate Durations `json:"time_to_mitigate"`
 	TimeToResolve  Durations `json:"time_to_resolve"`
+	// TimeToResolveBySeverity has one entry per severity with incidents,
+	// SEV1 first.
+	TimeToResolveBySeverity []GroupDurations `json:"time_to_resolve_by_severity"`
 
 	// Recurring lists every failure that came back (near-identical causes
 	// or factors on the same service or related ones), the most in the
@@ -113,6 +118,7 @@ func Build(ctx context.Context, src Source, params Params) (*Report, error) {
 			return nil
 		},
 		func() error { return durationSection(gctx, src, in, r) },
+		func() (err error) { r.ByMonthAndOutageType, err = monthsByOutageType(gctx, src, in); return err },
 		func() (err error) { r.ActionItems, err = actionItems(gctx, src, in, p.asOf()); return err },
 		func() (err error) { r.DataQuality, err = dataQuality(gctx, src, &p); return err },
 	}

@@ -18,7 +18,9 @@ type ServiceHistory struct {
 	RecentIncidents []IncidentRef `json:"recent_incidents"`
 	ByOutageType    []Count       `json:"by_outage_type"`
 	ByCauseCategory []Count       `json:"by_cause_category"`
-	TimeToResolve   Durations     `json:"time_to_resolve"`
+	// ByMonthAndOutageType: as in the pattern report.
+	ByMonthAndOutageType []MonthCount `json:"by_month_and_outage_type"`
+	TimeToResolve        Durations    `json:"time_to_resolve"`
 	// TimeToResolveBySeverity has one entry per severity with incidents.
 	TimeToResolveBySeverity []GroupDurations `json:"time_to_resolve_by_severity"`
 	// RecurringCauses are the failures that came back on the service (see
@@ -61,17 +63,13 @@ func History(ctx context.Context, src Source, key string, recent int) (*ServiceH
 		s.ByCauseCategory = cause.counts()
 		return err
 	})
+	g.Go(func() (err error) { s.ByMonthAndOutageType, err = monthsByOutageType(gctx, src, in); return err })
 	g.Go(func() error {
-		bySeverity, err := readDurations(gctx, src, in, BySeverity)
+		groups, err := readDurations(gctx, src, in)
 		if err != nil {
 			return err
 		}
-		for k, v := range bySeverity {
-			if k == "" {
-				delete(bySeverity, k)
-				bySeverity[none] = v
-			}
-		}
+		bySeverity := groups.bySeverity()
 		s.TimeToResolve = overall(bySeverity)[resolve].summary()
 		s.TimeToResolveBySeverity = groupList(bySeverity, resolve)
 		sortBySeverity(s.TimeToResolveBySeverity)

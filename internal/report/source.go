@@ -37,9 +37,15 @@ type Source interface {
 	// YYYY-MM-DD) before asOf. CompletionRate is left for the report.
 	CountActionItems(ctx context.Context, in Scope, asOf string) (ActionItems, error)
 
+	// CountByMonthAndOutageType counts the incidents with a known start by
+	// month of start ("YYYY-MM" in UTC) and outage type, once under each
+	// of their types and once under "" without one, ordered by month then
+	// type (bytewise).
+	CountByMonthAndOutageType(ctx context.Context, in Scope) ([]MonthCount, error)
+
 	// EachDuration streams each incident's time to detect, mitigate and
-	// resolve with the value of its group column.
-	EachDuration(ctx context.Context, in Scope, by DurationGroup, row func(group []byte, d *Phases)) error
+	// resolve with its detection method and severity.
+	EachDuration(ctx context.Context, in Scope, row func(*DurationRow)) error
 	// EachTimestampProblem streams the incidents whose timestamps are
 	// missing or out of order (no start; resolved without detected_at,
 	// mitigated_at or resolved_at; a resolved_at while not resolved; any
@@ -105,14 +111,12 @@ type SeverityMethodCauseCount struct {
 	N                       int
 }
 
-// DurationGroup is the column EachDuration groups by.
-type DurationGroup int
-
-// Duration groups.
-const (
-	ByDetectionMethod DurationGroup = iota
-	BySeverity
-)
+// DurationRow is one incident's durations with the columns they are
+// grouped by ("" when unset).
+type DurationRow struct {
+	Method, Severity []byte
+	Phases           Phases
+}
 
 // Phases are an incident's time to detect, mitigate and resolve.
 type Phases [3]Elapsed

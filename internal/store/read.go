@@ -113,10 +113,7 @@ func hydrate(db *gorm.DB, rows []incidentRow) ([]incident.Incident, error) {
 	}
 	for _, r := range c.actionItems {
 		inc := byID[r.IncidentID]
-		inc.ActionItems = append(inc.ActionItems, incident.ActionItem{
-			Title: r.Title, Kind: incident.ActionKind(r.Kind), Owner: r.Owner, DueDate: r.DueDate,
-			Status: incident.ActionStatus(r.Status), Addresses: r.Addresses, DoneAt: timeOrNil(r.DoneAt),
-		})
+		inc.ActionItems = append(inc.ActionItems, r.item())
 	}
 	for _, r := range c.timeline {
 		inc := byID[r.IncidentID]

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aftermath-sre/aftermath/internal/report"
@@ -216,32 +218,47 @@ func (s *Store) CountActionItems(ctx context.Context, in report.Scope, asOf stri
 // durationsSQL computes each incident's three durations, NULL where a
 // timestamp is unknown. Percentiles need the values themselves, so the
 // report receives this one narrow stream and sorts it: three integers and
-// a short group label per incident, against a window function per metric
+// two short group labels per incident, against a window function per metric
 // that would make the database materialise and sort the rows once per
 // metric.
 const durationsSQL = `
-SELECT %s,
+SELECT i.detection_method, i.severity,
 	i.detected_at - i.started_at,
 	i.mitigated_at - i.started_at,
 	i.resolved_at - i.started_at
 FROM incidents AS i WHERE %s`
 
 // EachDuration streams the durations of the incidents in the scope.
-func (s *Store) EachDuration(ctx context.Context, in report.Scope, by report.DurationGroup, row func([]byte, *report.Phases)) error {
+func (s *Store) EachDuration(ctx context.Context, in report.Scope, row func(*report.DurationRow)) error {
 	sc := scopeOf(in)
-	group := "i.detection_method"
-	if by == report.BySeverity {
-		group = "i.severity"
-	}
-	var key sql.RawBytes
+	var method, severity sql.RawBytes
 	var d [3]sql.NullInt64
-	var out report.Phases
-	return s.eachRow(ctx, fmt.Sprintf(durationsSQL, group, sc.cond), sc.args, []any{&key, &d[0], &d[1], &d[2]}, func() {
+	var out report.DurationRow
+	return s.eachRow(ctx, fmt.Sprintf(durationsSQL, sc.cond), sc.args, []any{&method, &severity, &d[0], &d[1], &d[2]}, func() {
+		out.Method, out.Severity = method, severity
 		for k := range d {
-			out[k] = report.Elapsed{Seconds: d[k].Int64, Known: d[k].Valid}
+			out.Phases[k] = report.Elapsed{Seconds: d[k].Int64, Known: d[k].Valid}
 		}
-		row(key, &out)
+		row(&out)
 	})
+}
+
+// CountByMonthAndOutageType counts incidents by month of start and outage
+// type in one GROUP BY; the order is made here, the same on every backend
+// whatever its collation.
+func (s *Store) CountByMonthAndOutageType(ctx context.Context, in report.Scope) ([]report.MonthCount, error) {
+	sc := scopeOf(in)
+	out := []report.MonthCount{}
+	err := s.reader.WithContext(ctx).Table(sc.incidents(s.dialect())+" LEFT JOIN incident_outage_types o ON o.incident_id = i.id").
+		Select(s.dialect().month("i.started_at")+" AS month, COALESCE(o.outage_type, '') AS key, COUNT(*) AS count").
+		Where(sc.cond, sc.args...).
+		Where("i.started_at IS NOT NULL").
+		Group("month, key").
+		Scan(&out).Error
+	slices.SortFunc(out, func(a, b report.MonthCount) int {
+		return cmp.Or(strings.Compare(a.Month, b.Month), strings.Compare(a.Key, b.Key))
+	})
+	return out, err
 }
 
 // timestampProblemsSQL selects the incidents with a timestamp problem; it

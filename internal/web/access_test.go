@@ -105,6 +105,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		":key":      "linktree",
 		":name":     "victim",
 		"*filepath": "aftermath.css",
+		":item":     "0",
 	}
 	routes := a.server.Routes()
 	if len(routes) < 30 {
