@@ -15,6 +15,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/report"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // TestReportOverTheCorpus imports the shared icco/postmortems corpus and
@@ -120,11 +121,7 @@ func readCorpus(t *testing.T) ([]string, []*incident.Incident) {
 // importCorpus imports the corpus's incidents into a new database.
 func importCorpus(t *testing.T, files []string, incs []*incident.Incident) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "corpus.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, storetest.Selected(t))
 	_, errs, err := st.ImportIncidents(context.Background(), incs)
 	if err != nil {
 		t.Fatal(err)

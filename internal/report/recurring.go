@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -335,6 +336,11 @@ func (h *history) recurringGaps(fs []failure, recs []Recurrence) []RecurringGap 
 				byGap[c] = append(byGap[c], h.incidents[i].id)
 			}
 		}
+		// Category ids follow the order the store streamed them in, names
+		// do not: the same history gives the same report on every backend.
+		slices.SortFunc(order, func(a, b uint32) int {
+			return strings.Compare(h.categories.values[a], h.categories.values[b])
+		})
 		for _, c := range order {
 			if ids := byGap[c]; len(ids) > 1 {
 				out = append(out, RecurringGap{Category: h.categories.values[c], IDs: ids, Services: recs[k].Services, Description: recs[k].Description})

@@ -189,7 +189,8 @@ func (m *matcher) rarest(ids []uint32) []uint32 {
 		if m.df[a] != m.df[b] {
 			return cmp.Compare(m.df[a], m.df[b])
 		}
-		return cmp.Compare(a, b)
+		// Ties by hash, not id: ids follow the order rows were read in.
+		return cmp.Compare(m.h.tok.hashes[a], m.h.tok.hashes[b])
 	})
 	return ids[:maxIdents]
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/report"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // The stories: a hand-made history where every finding is known. Payments
@@ -131,11 +131,7 @@ func background() []story {
 func fileStories(t *testing.T) (*store.Store, map[string]int64) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "stories.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, storetest.Selected(t))
 	all := append(stories(), background()...)
 	slices.SortStableFunc(all, func(a, b story) int { return a.at - b.at })
 	ptrs := make([]*incident.Incident, len(all))

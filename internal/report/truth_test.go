@@ -3,7 +3,6 @@ package report_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/report"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // plantedHistory is a seeded store and what its generator planted, with
@@ -158,11 +158,7 @@ func TestRecurrencePrecisionAndRecall(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", randSeed), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st, err := store.Open(ctx, filepath.Join(t.TempDir(), "truth.db"), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			st := storetest.Open(t, storetest.Selected(t))
 			planted := seedWithTruth(t, st, randSeed, 20_000)
 			start := time.Now()
 			r, err := report.Build(ctx, st, report.Params{Now: seedAnchor})

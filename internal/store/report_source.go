@@ -66,7 +66,7 @@ func (s reportScope) over(d reportDialect, child, alias string) string {
 	return d.joinChild(child, alias)
 }
 
-func (s *Store) dialect() reportDialect { return sqliteReport }
+func (s *Store) dialect() reportDialect { return s.engine.reportSQL() }
 
 // ServiceName returns the display name of the service with the key.
 func (s *Store) ServiceName(ctx context.Context, key string) (string, bool, error) {

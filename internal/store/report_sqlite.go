@@ -33,3 +33,5 @@ var sqliteReport = reportDialect{
 		return "incidents AS i CROSS JOIN " + child + " ON " + alias + ".incident_id = i.id"
 	},
 }
+
+func (sqliteEngine) reportSQL() reportDialect { return sqliteReport }
