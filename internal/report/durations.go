@@ -104,20 +104,19 @@ func readDurations(ctx context.Context, src Source, in Scope) (durationGroups, e
 
 // byMethod and bySeverity merge the groups over the other column.
 func (g durationGroups) byMethod() map[string]*[metrics]sample {
-	out := map[string]*[metrics]sample{}
-	for method, bySeverity := range g {
-		for _, s := range bySeverity {
-			mergeInto(out, method, s)
-		}
-	}
-	return out
+	return g.merged(func(method, _ string) string { return method })
 }
 
 func (g durationGroups) bySeverity() map[string]*[metrics]sample {
+	return g.merged(func(_, severity string) string { return severity })
+}
+
+// merged merges the groups by the key that key picks of the two columns.
+func (g durationGroups) merged(key func(method, severity string) string) map[string]*[metrics]sample {
 	out := map[string]*[metrics]sample{}
-	for _, bySeverity := range g {
+	for method, bySeverity := range g {
 		for severity, s := range bySeverity {
-			mergeInto(out, severity, s)
+			mergeInto(out, key(method, severity), s)
 		}
 	}
 	return out

@@ -64,7 +64,9 @@ func (l *statementLog) register(db *gorm.DB) error {
 //
 // AFTERMATH_BENCH_INCIDENTS sets another size; with AFTERMATH_BENCH_CACHE
 // set to a folder, the seeded database is kept there and reused (the same
-// file the report package's benchmarks use).
+// file the report package's benchmarks use). AFTERMATH_BENCH_DSN names a
+// database to run on instead, a PostgreSQL URL for that backend: seeded
+// when empty, reused when it holds the n incidents, and left in place.
 func BenchmarkReportAgainstItsSQL(b *testing.B) {
 	if testing.Short() {
 		b.Skip("seeds 100,000 incidents; run without -short")
@@ -74,19 +76,10 @@ func BenchmarkReportAgainstItsSQL(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	dir := os.Getenv("AFTERMATH_BENCH_CACHE")
-	if dir == "" {
-		dir = b.TempDir()
-	}
-	path := filepath.Join(dir, "seed-"+strconv.Itoa(n)+".db")
-	_, statErr := os.Stat(path)
-	s, err := Open(ctx, path, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, fresh := benchStore(b, n)
 	defer s.Close()
 	anchor := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if statErr != nil {
+	if fresh {
 		if err := s.DefineServices(ctx, seed.Services()); err != nil {
 			b.Fatal(err)
 		}
@@ -160,10 +153,37 @@ func BenchmarkReportAgainstItsSQL(b *testing.B) {
 	b.ReportMetric(rm/sm, "ratio")
 	b.ReportMetric(median(paired), "paired-ratio")
 	b.ReportMetric(median(cpu[0])/median(cpu[1]), "cpu-ratio")
-	b.Logf("%d incidents, %d statements, %d runs each; wall: report %v ms, its SQL %v ms; medians %.0f and %.0f ms, ratio %.2f, median of the paired ratios %.2f; "+
+	b.Logf("%s, %d incidents, %d statements, %d runs each; wall: report %v ms, its SQL %v ms; medians %.0f and %.0f ms, ratio %.2f, median of the paired ratios %.2f; "+
 		"CPU: report %v ms, SQL %v ms, ratio of medians %.2f",
-		n, len(log.stmts), len(wall[0]), rounded(wall[0]), rounded(wall[1]), rm, sm, rm/sm, median(paired),
+		s.Engine(), n, len(log.stmts), len(wall[0]), rounded(wall[0]), rounded(wall[1]), rm, sm, rm/sm, median(paired),
 		rounded(cpu[0]), rounded(cpu[1]), median(cpu[0])/median(cpu[1]))
+}
+
+// benchStore opens the benchmark's database and says whether it is new.
+func benchStore(b *testing.B, n int) (*Store, bool) {
+	ctx := context.Background()
+	if dsn := os.Getenv("AFTERMATH_BENCH_DSN"); dsn != "" {
+		s, err := Open(ctx, dsn, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		held, err := s.CountIncidents(ctx, report.Scope{})
+		if err != nil || (held != 0 && held != n) {
+			b.Fatalf("AFTERMATH_BENCH_DSN holds %d incidents, not 0 or %d (%v)", held, n, err)
+		}
+		return s, held == 0
+	}
+	dir := os.Getenv("AFTERMATH_BENCH_CACHE")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	path := filepath.Join(dir, "seed-"+strconv.Itoa(n)+".db")
+	_, statErr := os.Stat(path)
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, statErr != nil
 }
 
 // processCPU is the user and system time the process has used.

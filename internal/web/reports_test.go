@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/report"
 )
 
 // fileVariants files variations of the example: two services (one with a
@@ -332,5 +334,77 @@ func TestServiceHistoryOverHTTP(t *testing.T) {
 	a.json("GET", "/api/v1/services/linktree?recent=0", nil, http.StatusBadRequest, &e)
 	if e.Error.Fields["recent"] == "" {
 		t.Errorf("recent=0: %+v", e.Error)
+	}
+}
+
+// TestReportsPageShowsTheFindings: the reports page shows each finding
+// with links to the incidents behind it, the failures that came back with
+// their latest incidents, the returns after a fix and the hotspots, as the
+// JSON report has them; a service's page shows its recurrences the same
+// way.
+func TestReportsPageShowsTheFindings(t *testing.T) {
+	a := newAPI(t)
+	seedHistory(t, a, 1500)
+	var r report.Report
+	a.json("GET", "/api/v1/reports/patterns", nil, http.StatusOK, &r)
+	if len(r.Findings) == 0 || len(r.Recurring) == 0 || r.ReturnedAfterFix.Count == 0 {
+		t.Fatalf("the seeded history gives %d findings, %d recurrences, %d returns", len(r.Findings), len(r.Recurring), r.ReturnedAfterFix.Count)
+	}
+	a.addUser("mara", incident.RoleViewer, password)
+	b := a.browser()
+	b.login("mara", password)
+	resp, body := b.do("GET", "/reports", "", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/reports: %d", resp.StatusCode)
+	}
+	page := string(body)
+	link := func(id int64) string { return fmt.Sprintf(`<a href="/incidents/%d">`, id) }
+	for _, f := range r.Findings {
+		at := strings.Index(page, template.HTMLEscapeString(f.Text))
+		if at < 0 {
+			t.Errorf("the page lacks the finding %q", f.Text)
+			continue
+		}
+		item, _, _ := strings.Cut(page[at:], "</li>")
+		if !strings.Contains(item, link(f.IDs[0])) {
+			t.Errorf("the finding %q does not link incident %d: %s", f.Text, f.IDs[0], item)
+		}
+	}
+	section := func(page, id string) string {
+		_, after, _ := strings.Cut(page, `aria-labelledby="`+id+`"`)
+		s, _, _ := strings.Cut(after, "</section>")
+		return s
+	}
+	recurring := section(page, "recurring-h")
+	if n := strings.Count(recurring, `<details class="recurrence">`); n != min(len(r.Recurring), 10) {
+		t.Errorf("the page lists %d recurrences, want %d", n, min(len(r.Recurring), 10))
+	}
+	for _, g := range r.Recurring[:min(len(r.Recurring), 10)] {
+		if !strings.Contains(recurring, link(g.IDs[len(g.IDs)-1])) {
+			t.Errorf("the page does not link the latest incident (%d) of a recurrence", g.IDs[len(g.IDs)-1])
+		}
+	}
+	returns := section(page, "returns-h")
+	for _, x := range r.ReturnedAfterFix.Items[:min(len(r.ReturnedAfterFix.Items), 10)] {
+		if !strings.Contains(returns, link(x.Incident.ID)) || !strings.Contains(returns, fmt.Sprintf(`href="/incidents/%d"`, x.Repeats.ID)) {
+			t.Errorf("the returns do not link incident %d and the one it repeats (%d)", x.Incident.ID, x.Repeats.ID)
+		}
+	}
+	if n := strings.Count(section(page, "hotspots-h"), `<tr><th scope="row"`); n != min(len(r.Hotspots), 10) {
+		t.Errorf("the page lists %d hotspots, want %d", n, min(len(r.Hotspots), 10))
+	}
+
+	key := r.Recurring[0].Services[0]
+	var svc report.ServiceHistory
+	a.json("GET", "/api/v1/services/"+key, nil, http.StatusOK, &svc)
+	resp, body = b.do("GET", "/services/"+key, "", nil)
+	if resp.StatusCode != http.StatusOK || len(svc.RecurringCauses) == 0 {
+		t.Fatalf("/services/%s: %d, %d recurrences", key, resp.StatusCode, len(svc.RecurringCauses))
+	}
+	recurring = section(string(body), "recurring-h")
+	for _, g := range svc.RecurringCauses[:min(len(svc.RecurringCauses), 10)] {
+		if !strings.Contains(recurring, link(g.IDs[len(g.IDs)-1])) {
+			t.Errorf("the service page does not link the latest incident (%d) of a recurrence", g.IDs[len(g.IDs)-1])
+		}
 	}
 }
