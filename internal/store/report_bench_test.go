@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -105,16 +107,21 @@ func BenchmarkReportAgainstItsSQL(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// each is every statement's wall time per bare run, to name the
+	// slowest at the end.
+	each := make([][]float64, len(log.stmts))
 	bare := func() {
 		conn, err := sqlDB.Conn(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer conn.Close()
-		for _, st := range log.stmts {
+		for k, st := range log.stmts {
+			start := time.Now()
 			if err := stepThrough(ctx, conn, st); err != nil {
 				b.Fatalf("%s: %v", st.sql, err)
 			}
+			each[k] = append(each[k], float64(time.Since(start).Microseconds())/1000)
 		}
 	}
 	build := func() {
@@ -157,6 +164,14 @@ func BenchmarkReportAgainstItsSQL(b *testing.B) {
 		"CPU: report %v ms, SQL %v ms, ratio of medians %.2f",
 		s.Engine(), n, len(log.stmts), len(wall[0]), rounded(wall[0]), rounded(wall[1]), rm, sm, rm/sm, median(paired),
 		rounded(cpu[0]), rounded(cpu[1]), median(cpu[0])/median(cpu[1]))
+	slowest := make([]int, len(each))
+	for k := range slowest {
+		slowest[k] = k
+	}
+	slices.SortFunc(slowest, func(x, y int) int { return cmp.Compare(median(each[y]), median(each[x])) })
+	for _, k := range slowest[:min(5, len(slowest))] {
+		b.Logf("%.0f ms (median): %.200s", median(each[k]), strings.Join(strings.Fields(log.stmts[k].sql), " "))
+	}
 }
 
 // benchStore opens the benchmark's database and says whether it is new.
