@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"time"
 
@@ -154,4 +155,121 @@ func sortUses(list []ModeUse) {
 // compareUses orders the most frequent first, then by service and slug.
 func compareUses(a, b *ModeUse) int {
 	return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ServiceKey, b.ServiceKey), cmp.Compare(a.Slug, b.Slug))
+}
+
+// failureModeReport reads what the section needs: every mode with its
+// history, the links of the window's incidents, and the incidents that
+// link none.
+func failureModeReport(ctx context.Context, src Source, in Scope) (FailureModes, error) {
+	modes, err := src.EveryFailureMode(ctx)
+	if err != nil {
+		return FailureModes{}, err
+	}
+	var links []ModeLink
+	if err := src.EachModeLink(ctx, in, func(l *ModeLink) { links = append(links, *l) }); err != nil {
+		return FailureModes{}, err
+	}
+	unlinked, err := src.CountUnlinked(ctx, in)
+	if err != nil {
+		return FailureModes{}, err
+	}
+	return failureModeSection(modes, links, unlinked), nil
+}
+
+// withModeFailures adds to the failures found by their words those that
+// the incidents say are one: two incidents or more of the pass (one of
+// them in scope) that link the same failure mode are the same failure come
+// back, whatever their write-ups say. A failure found by words whose
+// incidents all link the mode joins it, so that it is told once, with the
+// records, the fix and the description it brings.
+func (h *history) withModeFailures(ctx context.Context, src Source, pass Scope, found []failure) ([]failure, error) {
+	byMode := map[modeKey][]int32{}
+	var order []modeKey
+	err := src.EachModeLink(ctx, pass, func(l *ModeLink) {
+		i, ok := h.byID.find(l.IncidentID)
+		if !ok {
+			return
+		}
+		k := modeKey{l.ServiceKey, l.Slug}
+		if _, seen := byMode[k]; !seen {
+			order = append(order, k)
+		}
+		byMode[k] = append(byMode[k], int32(i))
+	})
+	if err != nil || len(byMode) == 0 {
+		return found, err
+	}
+	causeOf := make(map[int32]int, len(h.texts)) // incident → its primary cause's record
+	for r := range h.texts {
+		if h.texts[r].position < 0 {
+			causeOf[h.texts[r].incident] = r
+		}
+	}
+	slices.SortFunc(order, func(a, b modeKey) int { return cmp.Or(cmp.Compare(a.service, b.service), cmp.Compare(a.slug, b.slug)) })
+	absorbed := make([]bool, len(found))
+	var added []failure
+	for _, k := range order {
+		incs := byMode[k]
+		slices.SortFunc(incs, func(a, b int32) int {
+			return cmp.Or(cmp.Compare(h.incidents[a].sortAt, h.incidents[b].sortAt), cmp.Compare(h.incidents[a].id, h.incidents[b].id))
+		})
+		incs = slices.Compact(incs)
+		f := failure{anchor: -1, mode: k.service + "/" + k.slug, incidents: incs, fix: FixNone}
+		for _, i := range incs {
+			inc := &h.incidents[i]
+			if inc.inScope {
+				f.inScope++
+			}
+			f.lastStart = max(f.lastStart, inc.sortAt)
+			if r, ok := causeOf[i]; ok {
+				f.records = append(f.records, r)
+				f.causes++
+			}
+		}
+		if len(incs) < 2 || f.inScope == 0 {
+			continue
+		}
+		for j := range found {
+			if !absorbed[j] && subset(found[j].incidents, incs) {
+				absorbed[j] = true
+				f.records = append(f.records, found[j].records...)
+				f.fix = strongerFix(f.fix, found[j].fix)
+			}
+		}
+		slices.Sort(f.records)
+		f.records = slices.Compact(f.records)
+		slices.SortFunc(f.records, func(a, b int) int { return h.chronological(h.texts[a], h.texts[b]) })
+		for _, r := range f.records {
+			for _, fx := range h.fixesOf(&h.texts[r]) {
+				if fx.doneAt > 0 {
+					f.fix = FixDone
+				} else {
+					f.fix = strongerFix(f.fix, FixPlanned)
+				}
+			}
+		}
+		if len(f.records) > 0 {
+			f.anchor = f.records[0]
+		}
+		added = append(added, f)
+	}
+	out := added
+	for j, f := range found {
+		if !absorbed[j] {
+			out = append(out, f)
+		}
+	}
+	sortFailures(out)
+	return out, nil
+}
+
+// subset reports whether every incident of a is in b; both are
+// chronological lists of distinct incidents.
+func subset(a, b []int32) bool {
+	for _, i := range a {
+		if !slices.Contains(b, i) {
+			return false
+		}
+	}
+	return true
 }

@@ -111,4 +111,12 @@ func TestBrowserFailureModes(t *testing.T) {
 	if got := b.text("#mode-cdn-cache-purge .incident-meta"); !strings.Contains(got, "materialised in 1 incident") {
 		t.Errorf("the mode's record: %q", got)
 	}
+
+	// The reports page has the failure-mode section.
+	b.open("/reports")
+	if got := b.text("section[aria-labelledby=modes-h]"); !strings.Contains(got, "A cache purge sends every request to the origin") ||
+		!strings.Contains(got, "Blind spots") {
+		t.Errorf("the reports page's failure modes: %q", got)
+	}
+	b.check("reports page with failure modes")
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/report"
 )
 
 // mustContain fails the test unless the page holds every piece.
@@ -205,4 +206,37 @@ func TestIncidentFormOffersFailureModes(t *testing.T) {
 	if len(inc.FailureModes) != 0 {
 		t.Fatalf("after unchecking: %v", inc.FailureModes)
 	}
+}
+
+// TestReportsPageShowsFailureModes: the reports page lists the modes that
+// materialised, the unmitigated ones among them, and the incidents that
+// link none; the JSON report says the same.
+func TestReportsPageShowsFailureModes(t *testing.T) {
+	a, b := withCatalogAsResponder(t)
+	var linked map[string]any
+	json.Unmarshal(readExample(t), &linked)
+	linked["failure_modes"] = []string{"db-pool-exhaustion", "campaign-traffic-spike"}
+	first := fileVia(t, a, linked)
+	linked["title"], linked["external_id"] = "The pool again", "again"
+	second := fileVia(t, a, linked)
+	fileVia(t, a, map[string]any{"title": "Nothing foreseen", "service": "Linktree", "severity": "SEV3", "started_at": "2025-03-20T10:00:00Z"})
+
+	var rep report.Report
+	a.json("GET", "/api/v1/reports/patterns", nil, http.StatusOK, &rep)
+	fm := rep.FailureModes
+	if len(fm.Materialised) != 2 || fm.Materialised[0].Count != 2 || len(fm.Unmitigated) != 1 || fm.Unmitigated[0].Slug != "campaign-traffic-spike" ||
+		fm.Uncatalogued != 1 {
+		t.Fatalf("failure modes %+v", fm)
+	}
+	var recurs bool
+	for _, r := range rep.Recurring {
+		recurs = recurs || r.FailureMode == "linktree/db-pool-exhaustion" && slices.Equal(r.IDs, []int64{first.ID, second.ID})
+	}
+	if !recurs {
+		t.Errorf("no recurrence by failure mode in %+v", rep.Recurring)
+	}
+	page := b.page("/reports")
+	mustContain(t, "the reports page", page, `<h2 id="modes-h">Failure modes</h2>`, "Risks that are hurting",
+		`<a href="/services/linktree#mode-campaign-traffic-spike">Campaign-driven traffic spike beyond tested load</a>`,
+		"1 of 3 incidents link no known failure mode", "they link one failure mode: <code class=\"slug\">linktree/db-pool-exhaustion</code>")
 }

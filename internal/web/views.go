@@ -29,7 +29,7 @@ var viewFiles = map[string][]string{
 	"incident-form":      {"incident_form.html", "_badges.html", "_similar.html", "_markdown.html", "_mode_choices.html"},
 	"incident-delete":    {"incident_delete.html", "_badges.html"},
 	"action-items":       {"action_items.html", "_badges.html", "_actions.html"},
-	"reports":            {"reports.html", "_badges.html", "_charts.html", "_recurrence.html"},
+	"reports":            {"reports.html", "_badges.html", "_charts.html", "_recurrence.html", "_report_failure_modes.html"},
 	"services":           {"services.html"},
 	"service":            {"service.html", "_incidents.html", "_badges.html", "_charts.html", "_blast_radius.html", "_failure_modes.html", "_markdown.html", "_recurrence.html"},
 	"account":            {"account.html", "_tokens.html"},
