@@ -1,4 +1,4 @@
--- The service catalogue and failure modes: migrations/sqlite/00010 of the
+-- The service catalogue and failure modes: migrations/sqlite/00011 of the
 -- same number, in PostgreSQL's terms.
 
 -- +goose Up
