@@ -40,15 +40,6 @@ type modeOption struct {
 	Checked        bool
 }
 
-// Count is how many modes are offered.
-func (m *modeChoices) Count() int {
-	n := 0
-	for _, g := range m.Groups {
-		n += len(g.Options)
-	}
-	return n
-}
-
 // offerModes builds the choices for an incident of service (as typed)
 // that links the modes chosen.
 func (s *Server) offerModes(ctx context.Context, service string, chosen []string) (*modeChoices, error) {
@@ -56,10 +47,7 @@ func (s *Server) offerModes(ctx context.Context, service string, chosen []string
 	own := incident.ServiceKey(service)
 	canonical := map[string]bool{}
 	for _, ref := range chosen {
-		if r, ok := incident.ParseFailureModeRef(ref, own); ok {
-			ref = r.Format(own)
-		}
-		canonical[strings.TrimSpace(ref)] = true
+		canonical[canonicalRef(ref, own)] = true
 	}
 	var modes []incident.FailureMode
 	if own != "" {
@@ -84,10 +72,7 @@ func (s *Server) offerModes(ctx context.Context, service string, chosen []string
 	}
 	var others []modeOption
 	for _, ref := range chosen {
-		ref = strings.TrimSpace(ref)
-		if r, ok := incident.ParseFailureModeRef(ref, own); ok {
-			ref = r.Format(own)
-		}
+		ref = canonicalRef(ref, own)
 		if ref != "" && !offered[ref] {
 			offered[ref] = true
 			others = append(others, modeOption{Ref: ref, Title: ref, Checked: true})
@@ -104,6 +89,16 @@ func (s *Server) offerModes(ctx context.Context, service string, chosen []string
 		}
 	}
 	return out, nil
+}
+
+// canonicalRef writes a reference as an incident of service own stores
+// it, so that "Payments DB/missing-index" and "paymentsdb/missing-index"
+// check the same box; one that cannot be read is kept as typed.
+func canonicalRef(ref, own string) string {
+	if r, ok := incident.ParseFailureModeRef(ref, own); ok {
+		return r.Format(own)
+	}
+	return strings.TrimSpace(ref)
 }
 
 // modesFragment answers the failure modes the form offers for the service
