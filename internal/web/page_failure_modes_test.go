@@ -238,5 +238,5 @@ func TestReportsPageShowsFailureModes(t *testing.T) {
 	page := b.page("/reports")
 	mustContain(t, "the reports page", page, `<h2 id="modes-h">Failure modes</h2>`, "Risks that are hurting",
 		`<a href="/services/linktree#mode-campaign-traffic-spike">Campaign-driven traffic spike beyond tested load</a>`,
-		"1 of 3 incidents link no known failure mode", "they link one failure mode: <code class=\"slug\">linktree/db-pool-exhaustion</code>")
+		"1 of 3 incidents linked to no known failure mode", "they link one failure mode: <code class=\"slug\">linktree/db-pool-exhaustion</code>")
 }
