@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -30,6 +31,11 @@ type Store struct {
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+
+	// outboxHook is called after a write queued webhook deliveries.
+	outboxHook atomic.Pointer[func()]
+	// alerts batches alert notifications into few transactions.
+	alerts *alertBatcher
 }
 
 // Options tune Open. The zero value is what `aftermath serve` uses.
@@ -79,7 +85,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		closeGorm(reader)
 		return nil, fmt.Errorf("optimize: %w", err)
 	}
-	return &Store{writer: writer, reader: reader, path: path, Now: time.Now}, nil
+	s := &Store{writer: writer, reader: reader, path: path, Now: time.Now}
+	s.alerts = newAlertBatcher(s)
+	return s, nil
 }
 
 // Migrate applies pending migrations to the database named by dsn and
@@ -100,6 +108,7 @@ func Migrate(ctx context.Context, dsn string) ([]int64, error) {
 // Close closes both pools. Writes in flight finish first: database/sql
 // waits for connections in use.
 func (s *Store) Close() error {
+	s.alerts.close()
 	// Refresh planner statistics that the writes since opening made stale,
 	// as SQLite advises before closing; it is quick when nothing changed.
 	s.writer.Exec("PRAGMA optimize")
