@@ -71,6 +71,7 @@ signal during that time stops at once.`,
 	f.Duration("write-timeout", 2*time.Minute, "time to answer a request; an export of every incident takes a while")
 	f.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	f.Duration("shutdown-grace", defaultShutdownGrace, "how long requests in flight may take to finish after SIGTERM or SIGINT")
+	integrationFlags(f)
 	return cmd
 }
 
@@ -108,7 +109,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		st.Close()
 		return err
 	}
-	srv, listener, err := prepareServer(ctx, cmd, log, st, accounts, sso, cfg)
+	integ, err := newIntegrations(cmd, log, st)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	srv, listener, err := prepareServer(ctx, cmd, log, st, accounts, sso, integ, cfg)
 	if err != nil {
 		st.Close()
 		return err
@@ -123,8 +129,10 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		defer close(janitorDone)
 		accounts.Janitor(janitorCtx, log)
 	}()
+	stopIntegrations := integ.start(context.WithoutCancel(ctx))
 	stopAccounts := func() {
-		stopJanitor() // writes the token use still pending
+		stopIntegrations() // records the deliveries in flight
+		stopJanitor()      // writes the token use still pending
 		<-janitorDone
 	}
 
@@ -173,7 +181,7 @@ func browserURL(addr net.Addr) string {
 
 // prepareServer loads the demo data if asked, listens, and builds the
 // HTTP server with its timeouts.
-func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st *store.Store, accounts *auth.Accounts, sso *auth.OIDC, cfg serveOptions) (*http.Server, net.Listener, error) {
+func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st *store.Store, accounts *auth.Accounts, sso *auth.OIDC, integ *integrations, cfg serveOptions) (*http.Server, net.Listener, error) {
 	if demo, _ := cmd.Flags().GetBool("demo"); demo {
 		loaded, err := loadDemo(ctx, st)
 		if err != nil {
@@ -188,7 +196,9 @@ func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, Logger: log, Accounts: accounts, OIDC: sso,
 			RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst,
-			TrustedProxies: cfg.trustedProxies, TrustedOrigins: cfg.trustedOrigins}),
+			TrustedProxies: cfg.trustedProxies, TrustedOrigins: cfg.trustedOrigins,
+			Webhooks: integ.manager, Alertmanager: integ.mapping, PublicFeeds: integ.publicFeeds,
+			PublicURL: integ.publicURL, Collectors: integ.metrics.Collectors()}),
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
 		ReadTimeout:       cfg.readTimeout,
 		WriteTimeout:      cfg.writeTimeout,
