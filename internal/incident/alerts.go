@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -94,9 +93,7 @@ func (g *AlertGroup) Apply(n *AlertNotification, now time.Time) bool {
 		alerts[i].StartsAt = alerts[i].StartsAt.UTC().Truncate(time.Second)
 		alerts[i].EndsAt = alerts[i].EndsAt.UTC().Truncate(time.Second)
 	}
-	slices.SortStableFunc(alerts, func(a, b Alert) int {
-		return cmp.Or(a.StartsAt.Compare(b.StartsAt), cmp.Compare(a.Fingerprint, b.Fingerprint))
-	})
+	slices.SortStableFunc(alerts, func(a, b Alert) int { return a.StartsAt.Compare(b.StartsAt) })
 	if g.Incident == nil || g.Incident.Status == StatusResolved {
 		if !g.firesAnew(alerts) {
 			return false
@@ -155,7 +152,11 @@ func (g *AlertGroup) open(n *AlertNotification, alerts []Alert, now time.Time) {
 			inc.Links = append(inc.Links, Link{Title: fmt.Sprintf("Earlier incident of this alert group: #%d", prev.ID),
 				URL: n.BaseURL + "/incidents/" + strconv.FormatInt(prev.ID, 10)})
 		}
-		inc.Timeline = append(inc.Timeline, TimelineEntry{At: now.UTC().Truncate(time.Second), Kind: alertTimelineKind,
+		at := now
+		if detected != nil {
+			at = *detected
+		}
+		inc.Timeline = append(inc.Timeline, TimelineEntry{At: at.UTC().Truncate(time.Second), Kind: alertTimelineKind,
 			Text: fmt.Sprintf("The alert group fired again after its earlier incident #%d was resolved.", prev.ID)})
 	}
 	g.Incident, g.Alerts, g.MitigatedAt = inc, map[string]AlertState{}, nil

@@ -105,6 +105,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		":key":      "linktree",
 		":name":     "victim",
 		"*filepath": "aftermath.css",
+		":file":     "linktree.atom",
 	}
 	routes := a.server.Routes()
 	if len(routes) < 30 {
@@ -146,7 +147,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 				}
 				switch {
 				case c.role != "" && status == http.StatusForbidden:
-				case c.role == "" && strings.HasPrefix(r.Path, "/api/") || r.Path == "/metrics":
+				case c.role == "" && (strings.HasPrefix(r.Path, "/api/") || strings.HasPrefix(r.Path, "/feeds/") || r.Path == "/metrics"):
 					if status != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "Bearer") {
 						t.Fatalf("anonymous: %d %s, want 401 with WWW-Authenticate", status, data)
 					}
