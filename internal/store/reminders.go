@@ -41,11 +41,8 @@ func (s *Store) RemindOverdue(ctx context.Context) (int, error) {
 func (s *Store) remindBatch(ctx context.Context) (reminded int, more bool, err error) {
 	err = s.write(ctx, func(tx *writeTx) error {
 		today := tx.now.Format(time.DateOnly)
-		var items []struct {
-			actionItemRow
-			ItemKey string
-		}
-		err := tx.db.Raw(`SELECT a.*, a.due_date || ' ' || a.title AS item_key FROM action_items a
+		var items []actionItemRow
+		err := tx.db.Raw(`SELECT a.* FROM action_items a
 			WHERE a.status IN ('open', 'in_progress') AND a.due_date <> '' AND a.due_date < ?
 			AND NOT EXISTS (SELECT 1 FROM action_item_reminders r
 				WHERE r.incident_id = a.incident_id AND r.item = a.due_date || ' ' || a.title)
@@ -56,8 +53,10 @@ func (s *Store) remindBatch(ctx context.Context) (reminded int, more bool, err e
 		more = len(items) == reminderBatch
 		refs := map[int64]*incident.IncidentRef{}
 		for _, it := range items {
+			// The item's identity for reminders, as the query spells it.
+			key := it.DueDate + " " + it.Title
 			res := tx.db.Clauses(clause.OnConflict{DoNothing: true}).
-				Create(&reminderRow{IncidentID: it.IncidentID, Item: it.ItemKey, RemindedAt: tx.unix()})
+				Create(&reminderRow{IncidentID: it.IncidentID, Item: key, RemindedAt: tx.unix()})
 			if res.Error != nil {
 				return res.Error
 			}
@@ -71,7 +70,7 @@ func (s *Store) remindBatch(ctx context.Context) (reminded int, more bool, err e
 				}
 				refs[it.IncidentID] = ref
 			}
-			item := fromActionItemRow(it.actionItemRow)
+			item := fromActionItemRow(it)
 			if err := tx.emit(incident.Event{Type: incident.EventActionItemOverdue,
 				Data: incident.EventData{Ref: ref, ActionItem: &item}}); err != nil {
 				return err

@@ -256,12 +256,15 @@ func (s *Store) Deliveries(ctx context.Context, webhookID, before int64, limit i
 		limit = 50
 	}
 	var rows []struct {
-		deliveryRow
-		UID  string
-		Type string
+		ID, WebhookID, IncidentID   int64
+		State, LastError, UID, Type string
+		Attempts, LastStatus        int
+		NextAttemptMs, CreatedAt    int64
+		LastAttemptAt, DeliveredAt  *int64
 	}
 	q := s.reader.WithContext(ctx).Table("webhook_deliveries AS d").
-		Select("d.*, e.uid, e.type").Joins("JOIN outbox_events e ON e.id = d.event_id").
+		Select("d.id, d.webhook_id, d.incident_id, d.state, d.last_error, d.attempts, d.last_status, d.next_attempt_ms, "+
+			"d.created_at, d.last_attempt_at, d.delivered_at, e.uid, e.type").Joins("JOIN outbox_events e ON e.id = d.event_id").
 		Where("d.webhook_id = ?", webhookID).Order("d.id DESC").Limit(limit + 1)
 	if before > 0 {
 		q = q.Where("d.id < ?", before)
