@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -404,4 +405,99 @@ func TestWebhookSecretRotation(t *testing.T) {
 // verifyRaw checks a received delivery with another secret.
 func verifyRaw(wh *standardwebhooks.Webhook, d received) error {
 	return wh.Verify(d.body, d.headers)
+}
+
+// TestWebhookRegistrationIsChecked: the admin API refuses what it cannot
+// use, private targets first (this server does not allow them), and never
+// shows a secret again.
+func TestWebhookRegistrationIsChecked(t *testing.T) {
+	st := openStore(t)
+	keyring, _ := webhooks.NewKeyring([]byte(strings.Repeat("s", webhooks.KeySize)))
+	a := serveAPI(t, st, web.Config{Webhooks: &webhooks.Manager{Store: st, Keyring: keyring}})
+	all := incident.EventTypes
+	for _, tc := range []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"loopback", map[string]any{"url": "http://127.0.0.1:9/hook", "events": all}, "url"},
+		{"localhost", map[string]any{"url": "http://localhost/hook", "events": all}, "url"},
+		{"private", map[string]any{"url": "https://10.20.30.40/hook", "events": all}, "url"},
+		{"metadata service", map[string]any{"url": "http://169.254.169.254/latest/meta-data", "events": all}, "url"},
+		{"not http", map[string]any{"url": "ftp://93.184.215.14/x", "events": all}, "url"},
+		{"credentials in the URL", map[string]any{"url": "https://user:pw@93.184.215.14/x", "events": all}, "url"},
+		{"no URL", map[string]any{"events": all}, "url"},
+		{"no events", map[string]any{"url": "https://93.184.215.14/x", "events": []string{}}, "events"},
+		{"unknown event", map[string]any{"url": "https://93.184.215.14/x", "events": []string{"incident.exploded"}}, "events[0]"},
+		{"event twice", map[string]any{"url": "https://93.184.215.14/x", "events": []string{"comment.created", "comment.created"}}, "events[1]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body, _ := json.Marshal(tc.body)
+			status, data := a.do("POST", "/api/v1/webhooks", body)
+			var e apiError
+			if status != http.StatusUnprocessableEntity || json.Unmarshal(data, &e) != nil || e.Error.Fields[tc.field] == "" {
+				t.Fatalf("%d %s, want 422 naming %s", status, data, tc.field)
+			}
+		})
+	}
+	var list struct{ Items []incident.Webhook }
+	a.json("GET", "/api/v1/webhooks", nil, http.StatusOK, &list)
+	if len(list.Items) != 0 {
+		t.Fatalf("refused webhooks were stored: %+v", list.Items)
+	}
+
+	// A public address is taken; its secret shows once.
+	var created struct {
+		incident.Webhook
+		Secret string `json:"secret"`
+	}
+	a.json("POST", "/api/v1/webhooks", map[string]any{"url": "https://93.184.215.14/hooks", "events": []string{"incident.created"}},
+		http.StatusCreated, &created)
+	for _, path := range []string{"/api/v1/webhooks", fmt.Sprintf("/api/v1/webhooks/%d", created.ID)} {
+		_, data := a.get(path)
+		if strings.Contains(string(data), "secret\"") || strings.Contains(string(data), created.Secret) {
+			t.Errorf("%s shows the secret: %s", path, data)
+		}
+	}
+	if contents := storeBytes(t, st); strings.Contains(contents, created.Secret) || strings.Contains(contents, strings.TrimPrefix(created.Secret, "whsec_")) {
+		t.Error("the database holds the signing secret in clear")
+	}
+	// A change to a private address is refused like a creation.
+	status, _ := a.do("PATCH", fmt.Sprintf("/api/v1/webhooks/%d", created.ID), []byte(`{"url": "http://127.0.0.1/x"}`))
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("PATCH to loopback: %d", status)
+	}
+	for _, path := range []string{"/api/v1/webhooks/99", "/api/v1/webhooks/99/deliveries", "/api/v1/webhooks/x"} {
+		if status, _ := a.do("GET", path, nil); status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, status)
+		}
+	}
+	a.json("DELETE", fmt.Sprintf("/api/v1/webhooks/%d", created.ID), nil, http.StatusNoContent, nil)
+	var page incident.AuditPage
+	a.json("GET", "/api/v1/audit?entity=webhook", nil, http.StatusOK, &page)
+	actions := []string{}
+	for _, e := range page.Items {
+		actions = append(actions, e.Action)
+	}
+	if strings.Join(actions, " ") != "webhook.delete webhook.create" {
+		t.Errorf("audit: %v", actions)
+	}
+
+	// Without a secret key, webhooks cannot be made, and the admin is told why.
+	b := newAPI(t)
+	status, data := b.do("POST", "/api/v1/webhooks", []byte(`{"url": "https://93.184.215.14/x", "events": ["incident.created"]}`))
+	if status != http.StatusUnprocessableEntity || !strings.Contains(string(data), "secret key") {
+		t.Errorf("no key: %d %s", status, data)
+	}
+}
+
+// storeBytes is every byte of the store's database file and its WAL.
+func storeBytes(t testing.TB, st interface{ Path() string }) string {
+	t.Helper()
+	var out []byte
+	for _, suffix := range []string{"", "-wal"} {
+		data, _ := os.ReadFile(st.Path() + suffix)
+		out = append(out, data...)
+	}
+	return string(out)
 }
