@@ -30,21 +30,7 @@ func callers(t *testing.T, a *api) []caller {
 				req.Header.Set("Content-Type", contentType)
 			}
 			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			data := make([]byte, 0, 512)
-			buf := make([]byte, 4096)
-			for {
-				n, err := resp.Body.Read(buf)
-				data = append(data, buf[:n]...)
-				if err != nil {
-					break
-				}
-			}
-			return resp, data
+			return b.sendWith(client, req)
 		}
 	}
 	out := []caller{{name: "anonymous", send: viaToken(a.anonymous())}}

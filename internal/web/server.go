@@ -88,8 +88,12 @@ type Server struct {
 	plainSessions, secureSessions *scs.SessionManager
 	proxies                       []netip.Prefix
 	crossOrigin                   *http.CrossOriginProtection
-	// rules is the route table's access by "METHOD /path".
-	rules map[string]Access
+	// rules is the route table's access by "METHOD /path", surfaces its
+	// surface.
+	rules    map[string]Access
+	surfaces map[string]surface
+	// openAPIDoc is the OpenAPI description of the routes, built once.
+	openAPIDoc []byte
 
 	webhooks     *webhooks.Manager
 	alertMapping alertmanager.Mapping
@@ -113,7 +117,7 @@ func New(cfg Config) *Server {
 		cfg.Alertmanager = alertmanager.DefaultMapping()
 	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(), pages: parsePages(),
-		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{},
+		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}, surfaces: map[string]surface{},
 		webhooks: cfg.Webhooks, alertMapping: cfg.Alertmanager, publicFeeds: cfg.PublicFeeds,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	s.plainSessions = s.newSessionManager(false)
@@ -136,7 +140,13 @@ func New(cfg Config) *Server {
 	for _, rt := range s.routes(metrics) {
 		r.Handle(rt.method, rt.path, s.chain(rt, limiter)...)
 		s.rules[rt.method+" "+rt.path] = rt.access
+		s.surfaces[rt.method+" "+rt.path] = rt.surface
 	}
+	doc, err := s.openAPI()
+	if err != nil {
+		panic("the OpenAPI description: " + err.Error()) // the route table and apiOperations disagree: a bug
+	}
+	s.openAPIDoc = doc
 	return s
 }
 
@@ -214,6 +224,7 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/api/v1/status", feeds, feed, noBody, s.status},
 		{"GET", "/feeds/incidents.atom", feeds, feed, noBody, s.incidentsFeed},
 		{"GET", "/feeds/services/:file", feeds, feed, noBody, s.serviceFeed},
+		{"GET", "/api/v1/openapi.json", viewer, api, noBody, s.serveOpenAPI},
 	}
 }
 
