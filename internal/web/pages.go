@@ -17,14 +17,16 @@ import (
 // pages holds one parsed template set per page, so that pages may each
 // define their own blocks without colliding.
 type pages struct {
-	home  *template.Template
-	login *template.Template
+	home     *template.Template
+	login    *template.Template
+	webhooks *template.Template
 }
 
 func parsePages() *pages {
 	return &pages{
-		home:  template.Must(template.ParseFS(ui.Templates, "templates/home.html")),
-		login: template.Must(template.ParseFS(ui.Templates, "templates/login.html")),
+		home:     template.Must(template.ParseFS(ui.Templates, "templates/home.html")),
+		login:    template.Must(template.ParseFS(ui.Templates, "templates/login.html")),
+		webhooks: template.Must(template.ParseFS(ui.Templates, "templates/admin_webhooks.html")),
 	}
 }
 

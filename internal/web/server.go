@@ -182,6 +182,10 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/login/oidc", open, page, noBody, s.beginOIDC},
 		{"GET", "/login/oidc/callback", open, page, noBody, s.finishOIDC},
 		{"GET", "/", viewer, page, noBody, s.home},
+		{"GET", "/admin/webhooks", admin, page, noBody, s.webhooksAdmin},
+		{"POST", "/admin/webhooks", admin, page, formBody, s.addWebhookForm},
+		{"GET", "/admin/webhooks/:id", admin, page, noBody, s.webhookLogPage},
+		{"POST", "/admin/webhooks/:id", admin, page, formBody, s.changeWebhookForm},
 
 		{"GET", "/api/v1/me", signedIn, api, noBody, s.me},
 		{"POST", "/api/v1/me/password", signedIn, api, jsonBody, s.changeOwnPassword},
