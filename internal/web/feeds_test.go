@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,26 +88,8 @@ func readFeed(t testing.TB, data []byte) atomFeed {
 	return f
 }
 
-// logBuffer collects a server's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 func TestFeeds(t *testing.T) {
-	logs := &logBuffer{}
+	logs := &lockedBuffer{}
 	a := newAPIWith(t, web.Config{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	clock := time.Now().UTC()
 	var ids []int64

@@ -75,7 +75,7 @@ func (s *Server) openAPI() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 		}
-		path := openAPIPath(r.Path)
+		path := OpenAPIPath(r.Path)
 		item := doc.Paths.Value(path)
 		if item == nil {
 			item = &openapi3.PathItem{}
@@ -86,9 +86,9 @@ func (s *Server) openAPI() ([]byte, error) {
 	return json.Marshal(doc)
 }
 
-// openAPIPath writes a gin path in OpenAPI's form: :id and *file become
-// {id} and {file}.
-func openAPIPath(path string) string {
+// OpenAPIPath writes a gin route's path in OpenAPI's form: :id and *file
+// become {id} and {file}.
+func OpenAPIPath(path string) string {
 	parts := strings.Split(path, "/")
 	for i, p := range parts {
 		if strings.HasPrefix(p, ":") || strings.HasPrefix(p, "*") {

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -36,7 +35,7 @@ func TestOpenAPI(t *testing.T) {
 		routes := a.server.Routes()
 		described := 0
 		for _, r := range routes {
-			item := doc.Paths.Find(openAPIPathOf(r.Path))
+			item := doc.Paths.Find(web.OpenAPIPath(r.Path))
 			if item == nil || item.GetOperation(r.Method) == nil {
 				t.Errorf("%s %s is not in the description", r.Method, r.Path)
 				continue
@@ -79,15 +78,4 @@ func TestOpenAPI(t *testing.T) {
 	if errs := a.spec.problems(post, []byte(`{"url": 5}`), created, []byte(`{}`)); len(errs) == 0 {
 		t.Error("an accepted request that departs from the description passed the check")
 	}
-}
-
-// openAPIPathOf is a gin route's path as OpenAPI writes it.
-func openAPIPathOf(path string) string {
-	parts := strings.Split(path, "/")
-	for i, p := range parts {
-		if strings.HasPrefix(p, ":") || strings.HasPrefix(p, "*") {
-			parts[i] = "{" + p[1:] + "}"
-		}
-	}
-	return strings.Join(parts, "/")
 }
