@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -31,7 +32,7 @@ func TestWebhooksAdminPage(t *testing.T) {
 	}
 	resp, page = b.postForm("/admin/webhooks", url.Values{"url": {rc.server.URL + "/hook"},
 		"description": {`<script>alert("x")</script> chat`}, "events": {"incident.created", "comment.created"}})
-	secret := secretOnPage.FindString(string(page))
+	secret := secretOnPage.FindString(html.UnescapeString(string(page)))
 	if resp.StatusCode != http.StatusCreated || secret == "" {
 		t.Fatalf("adding: %d\n%s", resp.StatusCode, page)
 	}
@@ -39,7 +40,7 @@ func TestWebhooksAdminPage(t *testing.T) {
 		t.Error("the description reached the page unescaped")
 	}
 	_, list := b.do("GET", "/admin/webhooks", "", nil)
-	if secretOnPage.Match(list) || !strings.Contains(string(list), rc.server.URL+"/hook") || !strings.Contains(string(list), "incident.created, comment.created") {
+	if secretOnPage.MatchString(html.UnescapeString(string(list))) || !strings.Contains(string(list), rc.server.URL+"/hook") || !strings.Contains(string(list), "incident.created, comment.created") {
 		t.Fatalf("the list shows the secret, or not the webhook:\n%s", list)
 	}
 	var hooks struct{ Items []incident.Webhook }
@@ -58,7 +59,7 @@ func TestWebhooksAdminPage(t *testing.T) {
 
 	// A new secret, shown once; the old one signs for an hour more.
 	resp, page = b.postForm(fmt.Sprintf("/admin/webhooks/%d", id), url.Values{"_action": {"rotate"}, "overlap": {"1h"}})
-	rotated := secretOnPage.FindString(string(page))
+	rotated := secretOnPage.FindString(html.UnescapeString(string(page)))
 	if resp.StatusCode != http.StatusOK || rotated == "" || rotated == secret || !strings.Contains(string(page), "previous secret also signs") {
 		t.Fatalf("rotating: %d\n%s", resp.StatusCode, page)
 	}

@@ -287,11 +287,14 @@ func TestWebhookFailuresAreLogged(t *testing.T) {
 		!strings.Contains(d.LastError, "503 Service Unavailable: try again later") || d.Type != incident.EventIncidentCreated {
 		t.Fatalf("delivery %+v", d)
 	}
-	families, _ := a.scrape()
+	// The log counts an attempt when it starts, the metrics when it ends.
 	webhookLabel := fmt.Sprint(hook.ID)
-	if n, ok := metricValue(families, "aftermath_webhook_attempts_total", map[string]string{"webhook": webhookLabel, "outcome": "failed"}); !ok || n < 3 {
-		t.Errorf("failed attempts in the metrics: %v", n)
-	}
+	waitFor(t, "three failed attempts in the metrics", func() bool {
+		families, _ := a.scrape()
+		n, _ := metricValue(families, "aftermath_webhook_attempts_total", map[string]string{"webhook": webhookLabel, "outcome": "failed"})
+		return n >= 3
+	})
+	families, _ := a.scrape()
 	if n, ok := metricValue(families, "aftermath_webhook_deliveries_pending", nil); !ok || n != 1 {
 		t.Errorf("pending deliveries in the metrics: %v", n)
 	}
