@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -133,15 +134,39 @@ func groupList(groups map[string]*[metrics]sample, m int) []GroupDurations {
 	return out
 }
 
-// durationSection fills the three durations and time to detect by method
-// from one stream.
+// durationSection fills the three durations, time to detect by method and
+// time to resolve by severity from one stream, grouped by both.
 func durationSection(db *gorm.DB, in scope, r *Report) error {
-	byMethod, err := readDurations(db, in, "i.detection_method")
+	both, err := readDurations(db, in, "i.detection_method || '"+groupSeparator+"' || "+orNone("i.severity"))
 	if err != nil {
 		return err
 	}
+	byMethod, bySeverity := map[string]*[metrics]sample{}, map[string]*[metrics]sample{}
+	for key, s := range both {
+		method, severity, _ := strings.Cut(key, groupSeparator)
+		mergeInto(byMethod, method, s)
+		mergeInto(bySeverity, severity, s)
+	}
 	r.Detection.TimeToDetectByMethod = groupList(byMethod, detect)
+	r.TimeToResolveBySeverity = groupList(bySeverity, resolve)
+	sortBySeverity(r.TimeToResolveBySeverity)
 	all := overall(byMethod)
 	r.TimeToDetect, r.TimeToMitigate, r.TimeToResolve = all[detect].summary(), all[mitigate].summary(), all[resolve].summary()
 	return nil
+}
+
+// groupSeparator joins two group labels in one key; neither a detection
+// method nor a severity holds it.
+const groupSeparator = "\x1f"
+
+// mergeInto adds the samples s to those of key in groups.
+func mergeInto(groups map[string]*[metrics]sample, key string, s *[metrics]sample) {
+	g := groups[key]
+	if g == nil {
+		g = &[metrics]sample{}
+		groups[key] = g
+	}
+	for m := range metrics {
+		g[m].merge(&s[m])
+	}
 }

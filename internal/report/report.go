@@ -26,10 +26,15 @@ type Report struct {
 	ByGapCategory     []Count `json:"by_gap_category"`
 	ByDetectionMethod []Count `json:"by_detection_method"`
 	ByMonth           []Count `json:"by_month"`
+	// ByMonthAndOutageType splits by_month by outage type.
+	ByMonthAndOutageType []MonthCount `json:"by_month_and_outage_type"`
 
 	TimeToDetect   Durations `json:"time_to_detect"`
 	TimeToMitigate Durations `json:"time_to_mitigate"`
 	TimeToResolve  Durations `json:"time_to_resolve"`
+	// TimeToResolveBySeverity has one entry per severity with incidents,
+	// SEV1 first.
+	TimeToResolveBySeverity []GroupDurations `json:"time_to_resolve_by_severity"`
 
 	Recurring        []Recurrence   `json:"recurring"`
 	RecurringGroups  RecurringTotal `json:"recurring_groups"`
@@ -109,6 +114,7 @@ func Build(ctx context.Context, db *gorm.DB, params Params) (*Report, error) {
 		// Fixes are read concurrently with the pass; returns need both.
 		func() (err error) { fixed, err = readFixes(db, &p); return err },
 		func() error { return durationSection(db, in, r) },
+		func() (err error) { r.ByMonthAndOutageType, err = monthsByOutageType(db, in); return err },
 		func() (err error) { r.ActionItems, err = actionItems(db, in, p.asOf()); return err },
 		func() (err error) {
 			r.DataQuality, err = dataQuality(db, &p, p.Since == nil && p.Until == nil)

@@ -60,6 +60,7 @@ func TestReportMatchesAnIndependentCount(t *testing.T) {
 			checkCounts(t, "by_gap_category", got.ByGapCategory, want.byGap)
 			checkCounts(t, "by_detection_method", got.ByDetectionMethod, want.byMethod)
 			checkCounts(t, "by_month", got.ByMonth, want.byMonth)
+			checkPageFigures(t, got, in)
 			checkDurations(t, "time_to_detect", got.TimeToDetect, want.detect)
 			checkDurations(t, "time_to_mitigate", got.TimeToMitigate, want.mitigate)
 			checkDurations(t, "time_to_resolve", got.TimeToResolve, want.resolve)
@@ -514,5 +515,61 @@ func checkProblems(t *testing.T, name string, got report.Problems, want []int64)
 	slices.Sort(want)
 	if got.Count != len(want) || !slices.Equal(ids, want) {
 		t.Errorf("%s = %d %v, want %v", name, got.Count, ids, want)
+	}
+}
+
+// checkPageFigures checks the figures the reports page charts beyond the
+// by_* lists: time to resolve by severity, and incidents per month by
+// outage type, computed here by plain loops.
+func checkPageFigures(t *testing.T, got *report.Report, in []*incident.Incident) {
+	t.Helper()
+	resolved := map[string][]float64{}
+	missing := map[string][2]int{}
+	months := map[report.MonthCount]int{}
+	for _, inc := range in {
+		sev := string(inc.Severity)
+		if sev == "" {
+			sev = "(none)"
+		}
+		m := missing[sev]
+		switch {
+		case inc.StartedAt == nil || inc.ResolvedAt == nil:
+			m[0]++
+		case inc.ResolvedAt.Before(*inc.StartedAt):
+			m[1]++
+		default:
+			resolved[sev] = append(resolved[sev], inc.ResolvedAt.Sub(*inc.StartedAt).Minutes())
+		}
+		missing[sev] = m
+		if inc.StartedAt == nil {
+			continue
+		}
+		month := inc.StartedAt.UTC().Format("2006-01")
+		if len(inc.OutageTypes) == 0 {
+			months[report.MonthCount{Month: month, Key: "(none)"}]++
+		}
+		for _, o := range inc.OutageTypes {
+			months[report.MonthCount{Month: month, Key: string(o)}]++
+		}
+	}
+	if len(got.TimeToResolveBySeverity) != len(missing) {
+		t.Errorf("time_to_resolve_by_severity has %d severities, want %d", len(got.TimeToResolveBySeverity), len(missing))
+	}
+	for k, g := range got.TimeToResolveBySeverity {
+		checkDurations(t, "time_to_resolve["+g.Key+"]", g.Durations, summarise(resolved[g.Key], missing[g.Key][0], missing[g.Key][1]))
+		rank := func(sev string) string { return strings.Replace(sev, "(none)", "SEV9", 1) }
+		if k > 0 && rank(got.TimeToResolveBySeverity[k-1].Key) > rank(g.Key) {
+			t.Errorf("time_to_resolve_by_severity is not SEV1 first: %v", got.TimeToResolveBySeverity)
+		}
+	}
+	var want []report.MonthCount
+	for mc, n := range months {
+		want = append(want, report.MonthCount{Month: mc.Month, Key: mc.Key, Count: n})
+	}
+	slices.SortFunc(want, func(a, b report.MonthCount) int {
+		return strings.Compare(a.Month+"/"+a.Key, b.Month+"/"+b.Key)
+	})
+	if !slices.Equal(got.ByMonthAndOutageType, want) {
+		t.Errorf("by_month_and_outage_type =\n  %v\nwant\n  %v", got.ByMonthAndOutageType, want)
 	}
 }

@@ -19,7 +19,9 @@ type ServiceHistory struct {
 	RecentIncidents []IncidentRef `json:"recent_incidents"`
 	ByOutageType    []Count       `json:"by_outage_type"`
 	ByCauseCategory []Count       `json:"by_cause_category"`
-	TimeToResolve   Durations     `json:"time_to_resolve"`
+	// ByMonthAndOutageType: as in the pattern report.
+	ByMonthAndOutageType []MonthCount `json:"by_month_and_outage_type"`
+	TimeToResolve        Durations    `json:"time_to_resolve"`
 	// TimeToResolveBySeverity has one entry per severity with incidents.
 	TimeToResolveBySeverity []GroupDurations `json:"time_to_resolve_by_severity"`
 	// RecurringCauses: categories that came back on the service, then
@@ -57,6 +59,7 @@ func History(ctx context.Context, db *gorm.DB, key string, recent int) (*Service
 		s.ByCauseCategory, err = countBy(db, in, incidentsOnly, orNone("i.cause_category"))
 		return err
 	})
+	g.Go(func() (err error) { s.ByMonthAndOutageType, err = monthsByOutageType(db, in); return err })
 	g.Go(func() error {
 		bySeverity, err := readDurations(db, in, orNone("i.severity"))
 		if err != nil {

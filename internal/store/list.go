@@ -21,19 +21,89 @@ const (
 )
 
 // Filter narrows a list of incidents. Zero fields do not filter. Lists are
-// ordered newest first by started_at (created_at when that is unknown).
+// ordered newest first by started_at (created_at when that is unknown),
+// unless Sort says otherwise.
 type Filter struct {
-	Service       string // a name or key; matched by key
-	Severity      incident.Severity
-	Status        incident.Status
-	OutageType    incident.OutageType
-	CauseCategory string
-	Tag           string
-	Query         string     // full text over title, summary, description, causes, factors, gaps
-	Since         *time.Time // started_at at or after
-	Until         *time.Time // started_at before
-	Limit         int        // 0 means DefaultLimit; more than MaxLimit is refused
-	Cursor        string     // from the previous page's NextCursor
+	Service  string // a name or key; matched by key
+	Severity incident.Severity
+	// Statuses keeps incidents in any of these statuses ("open" on the
+	// pages is every status but resolved).
+	Statuses         []incident.Status
+	PostmortemStatus incident.PostmortemStatus
+	OutageType       incident.OutageType
+	CauseCategory    string
+	Tag              string
+	Query            string     // full text over title, summary, description, causes, factors, gaps
+	Since            *time.Time // started_at at or after
+	Until            *time.Time // started_at before
+	Limit            int        // 0 means DefaultLimit; more than MaxLimit is refused
+	Cursor           string     // from the previous page's NextCursor; it must come from the same Sort
+	Sort             Sort       // "" means SortNewest
+	// NoTotal leaves Page.Total at 0: for lists that do not show it,
+	// where counting thousands of matches would be the bulk of the work.
+	NoTotal bool
+}
+
+// Sort is the order of a list.
+type Sort string
+
+// The orders a list can take. Each walks an index, so a page costs the
+// same however long the history.
+const (
+	SortNewest  Sort = "newest"  // started_at (or created_at) descending
+	SortOldest  Sort = "oldest"  // started_at (or created_at) ascending
+	SortUpdated Sort = "updated" // last changed first
+)
+
+// Sorts lists the orders, the default first.
+var Sorts = []Sort{SortNewest, SortOldest, SortUpdated}
+
+// order is how a Sort reads in SQL: the column it sorts on, the direction,
+// and the cursor's prefix (none for newest, whose cursors predate sorts).
+type order struct {
+	column string
+	desc   bool
+	prefix string
+}
+
+func (s Sort) order() (order, error) {
+	switch s {
+	case "", SortNewest:
+		return order{"sort_at", true, ""}, nil
+	case SortOldest:
+		return order{"sort_at", false, "o"}, nil
+	case SortUpdated:
+		return order{"updated_at", true, "u"}, nil
+	}
+	return order{}, &incident.Error{Code: incident.EMALFORMED, Message: "The sort order is not known.",
+		Fields: map[string]string{"sort": incident.MustBeOneOf(Sorts)}}
+}
+
+// sql is the ORDER BY clause.
+func (o order) sql() string {
+	dir := " ASC"
+	if o.desc {
+		dir = " DESC"
+	}
+	return "incidents." + o.column + dir + ", incidents.id" + dir
+}
+
+// after is the condition for the rows after a cursor's position.
+func (o order) after(at, id int64) (string, []any) {
+	cmp := ">"
+	if o.desc {
+		cmp = "<"
+	}
+	col := "incidents." + o.column
+	return "(" + col + " " + cmp + " ? OR (" + col + " = ? AND incidents.id " + cmp + " ?))", []any{at, at, id}
+}
+
+// key is a row's value of the sort column.
+func (o order) key(r *incidentRow) int64 {
+	if o.column == "updated_at" {
+		return r.UpdatedAt
+	}
+	return r.SortAt
 }
 
 // Page is one page of a list.
@@ -50,6 +120,9 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := f.Sort.order(); err != nil {
+		return nil, err
+	}
 	var page *Page
 	err = s.read(ctx, func(tx *gorm.DB) error {
 		page, err = listIncidents(tx, f, limit)
@@ -61,28 +134,34 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 // listIncidents reads one page and the total through db; ListIncidents
 // gives it one snapshot, so that the total counts the page's incidents.
 func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
+	ord, err := f.Sort.order()
+	if err != nil {
+		return nil, err
+	}
 	plan := f.plan()
 	page := &Page{Items: []incident.Incident{}}
-	var err error
-	if page.Total, err = plan.count(db); err != nil {
-		return nil, err
+	if !f.NoTotal {
+		if page.Total, err = plan.count(db); err != nil {
+			return nil, err
+		}
 	}
 	// Walking the sort order reads about limit × (all incidents) / total
 	// rows before the page is full; looking up every match and sorting
 	// them reads total rows. SQLite cannot tell which is fewer, but the
 	// total says: many matches are probed while walking, few looked up.
 	// One service's incidents are few enough to walk in any case.
-	query := plan.apply(db.Model(&incidentRow{}), plan.byService || page.Total > probeAbove)
+	query := plan.apply(db.Model(&incidentRow{}), plan.byService || f.NoTotal || page.Total > probeAbove)
 	if f.Cursor != "" {
-		sortAt, id, err := decodeCursor(f.Cursor)
+		at, id, err := decodeCursor(f.Cursor, ord.prefix)
 		if err != nil {
 			return nil, err
 		}
-		query = query.Where("(incidents.sort_at < ? OR (incidents.sort_at = ? AND incidents.id < ?))", sortAt, sortAt, id)
+		cond, args := ord.after(at, id)
+		query = query.Where(cond, args...)
 	}
 	var rows []incidentRow
 	err = withServiceName(query).
-		Order("incidents.sort_at DESC, incidents.id DESC").
+		Order(ord.sql()).
 		Limit(limit + 1). // one more tells whether there is a next page
 		Find(&rows).Error
 	if err != nil {
@@ -91,7 +170,7 @@ func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]
-		page.NextCursor = encodeCursor(last.SortAt, last.ID)
+		page.NextCursor = encodeCursor(ord.prefix, ord.key(&last), last.ID)
 	}
 	page.Items, err = hydrate(db, rows)
 	return page, err
@@ -118,12 +197,17 @@ type filterPlan struct {
 type condition struct {
 	sql  string
 	args []any
+	// ranged marks a range on started_at: walking the sort order, it is
+	// tested per row ("+"), as the id sets are, or SQLite drives the query
+	// by incidents_started and sorts every match with its texts (28 ms for
+	// the last 30 days of 100,000 incidents, against 2 ms walking).
+	ranged bool
 }
 
 func (f Filter) plan() filterPlan {
 	var p filterPlan
-	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql, []any{arg}}) }
-	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql, []any{arg}}) }
+	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql: sql, args: []any{arg}}) }
+	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql: sql, args: []any{arg}}) }
 	if f.Service != "" {
 		column("incidents.service_key = ?", incident.ServiceKey(f.Service))
 		p.byService = true
@@ -131,17 +215,27 @@ func (f Filter) plan() filterPlan {
 	if f.Severity != "" {
 		column("incidents.severity = ?", f.Severity)
 	}
-	if f.Status != "" {
-		column("incidents.status = ?", f.Status)
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		column("incidents.status = ?", f.Statuses[0])
+	default:
+		column("incidents.status IN ?", f.Statuses)
+	}
+	if f.PostmortemStatus != "" {
+		column("incidents.postmortem_status = ?", f.PostmortemStatus)
 	}
 	if f.CauseCategory != "" {
 		column("incidents.cause_category = ?", f.CauseCategory)
 	}
+	ranged := func(sql string, arg any) {
+		p.columns = append(p.columns, condition{sql: sql, args: []any{arg}, ranged: true})
+	}
 	if f.Since != nil {
-		column("incidents.started_at >= ?", f.Since.Unix())
+		ranged("incidents.started_at >= ?", f.Since.Unix())
 	}
 	if f.Until != nil {
-		column("incidents.started_at < ?", f.Until.Unix())
+		ranged("incidents.started_at < ?", f.Until.Unix())
 	}
 	if f.OutageType != "" {
 		idSet("SELECT incident_id FROM incident_outage_types WHERE outage_type = ?", f.OutageType)
@@ -158,7 +252,7 @@ func (f Filter) plan() filterPlan {
 		case match != "":
 			idSet(ftsMatch, match)
 		default:
-			p.excluded = append(p.excluded, condition{ftsMatch, []any{exclude}})
+			p.excluded = append(p.excluded, condition{sql: ftsMatch, args: []any{exclude}})
 		}
 	}
 	return p
@@ -172,6 +266,10 @@ func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 		return q.Where("1 = 0")
 	}
 	for _, c := range p.columns {
+		if probe && c.ranged {
+			q = q.Where("+"+c.sql, c.args...)
+			continue
+		}
 		q = q.Where(c.sql, c.args...)
 	}
 	in := "incidents.id IN (%s)"
@@ -221,26 +319,39 @@ func checkLimit(limit int) (int, error) {
 	return limit, nil
 }
 
-// A cursor is the sort position of the last item served, opaque to clients.
-func encodeCursor(sortAt, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(sortAt, 10) + ":" + strconv.FormatInt(id, 10)))
+// A cursor is the sort position of the last item served, opaque to
+// clients: the sort's prefix (none for newest first), the sort column's
+// value and the id.
+func encodeCursor(prefix string, at, id int64) string {
+	pos := strconv.FormatInt(at, 10) + ":" + strconv.FormatInt(id, 10)
+	if prefix != "" {
+		pos = prefix + ":" + pos
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(pos))
 }
 
-func decodeCursor(cursor string) (sortAt, id int64, err error) {
+func decodeCursor(cursor, prefix string) (at, id int64, err error) {
 	bad := &incident.Error{Code: incident.EMALFORMED, Message: "The cursor is not valid.",
-		Fields: map[string]string{"cursor": "must be a next_cursor value from a previous page"}}
+		Fields: map[string]string{"cursor": "must be a next_cursor value from a previous page of the same sort"}}
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return 0, 0, bad
 	}
-	a, b, ok := strings.Cut(string(raw), ":")
+	pos := string(raw)
+	if prefix != "" {
+		var ok bool
+		if pos, ok = strings.CutPrefix(pos, prefix+":"); !ok {
+			return 0, 0, bad
+		}
+	}
+	a, b, ok := strings.Cut(pos, ":")
 	if !ok {
 		return 0, 0, bad
 	}
-	sortAt, err1 := strconv.ParseInt(a, 10, 64)
+	at, err1 := strconv.ParseInt(a, 10, 64)
 	id, err2 := strconv.ParseInt(b, 10, 64)
 	if err1 != nil || err2 != nil {
 		return 0, 0, bad
 	}
-	return sortAt, id, nil
+	return at, id, nil
 }

@@ -40,6 +40,27 @@ func TestListAtScale(t *testing.T) {
 		}
 		return cmp.Compare(b.ID, a.ID)
 	}
+	// Some incidents are changed later, one second apart, for the list by
+	// last change.
+	updated := map[int64]int64{}
+	tick := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	st.Now = func() time.Time { tick = tick.Add(time.Second); return tick }
+	for i := 0; i < len(incs); i += 9 {
+		stored, err := st.GetIncident(ctx, incs[i].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.UpdateIncident(ctx, stored); err != nil {
+			t.Fatal(err)
+		}
+		updated[stored.ID] = stored.UpdatedAt.Unix()
+	}
+	updatedAt := func(inc *incident.Incident) int64 {
+		if u, ok := updated[inc.ID]; ok {
+			return u
+		}
+		return inc.UpdatedAt.Unix()
+	}
 	slices.SortFunc(incs, byNewest)
 
 	// The most common tag, outage type and service of the generated data.
@@ -85,33 +106,56 @@ func TestListAtScale(t *testing.T) {
 		t.Fatalf("the data should exercise both plans: %d tagged %q, %d %q, %d with \"the\"", tagged, tag, outaged, outage, words)
 	}
 	withThe := searched("the")
+	byOldest := func(a, b *incident.Incident) int { return byNewest(b, a) }
+	byUpdated := func(a, b *incident.Incident) int {
+		return cmp.Or(cmp.Compare(updatedAt(b), updatedAt(a)), cmp.Compare(b.ID, a.ID))
+	}
+	open := []incident.Status{incident.StatusInvestigating, incident.StatusIdentified, incident.StatusMonitoring}
 	tests := []struct {
 		name   string
 		filter store.Filter
 		keep   func(*incident.Incident) bool
+		order  func(a, b *incident.Incident) int // newest first when nil
 	}{
-		{"everything", store.Filter{}, func(*incident.Incident) bool { return true }},
-		{"common tag", store.Filter{Tag: tag}, func(inc *incident.Incident) bool { return slices.Contains(inc.Tags, tag) }},
+		{"everything", store.Filter{}, func(*incident.Incident) bool { return true }, nil},
+		{"common tag", store.Filter{Tag: tag}, func(inc *incident.Incident) bool { return slices.Contains(inc.Tags, tag) }, nil},
 		{"common tag on one service", store.Filter{Tag: tag, Service: service}, func(inc *incident.Incident) bool {
 			return slices.Contains(inc.Tags, tag) && inc.ServiceKey == service
-		}},
+		}, nil},
 		{"common outage type", store.Filter{OutageType: incident.OutageType(outage)}, func(inc *incident.Incident) bool {
 			return slices.Contains(inc.OutageTypes, incident.OutageType(outage))
-		}},
+		}, nil},
 		{"service and severity", store.Filter{Service: service, Severity: incident.SEV2}, func(inc *incident.Incident) bool {
 			return inc.ServiceKey == service && inc.Severity == incident.SEV2
-		}},
-		{"severity", store.Filter{Severity: incident.SEV1}, func(inc *incident.Incident) bool { return inc.Severity == incident.SEV1 }},
-		{"common word", store.Filter{Query: "the"}, withThe},
-		{"rare words", store.Filter{Query: "certificate expired"}, searched("certificate expired")},
+		}, nil},
+		{"severity", store.Filter{Severity: incident.SEV1}, func(inc *incident.Incident) bool { return inc.Severity == incident.SEV1 }, nil},
+		{"common word", store.Filter{Query: "the"}, withThe, nil},
+		{"rare words", store.Filter{Query: "certificate expired"}, searched("certificate expired"), nil},
 		{"word on one service", store.Filter{Query: "the", Service: service}, func(inc *incident.Incident) bool {
 			return withThe(inc) && inc.ServiceKey == service
-		}},
+		}, nil},
+		{"open incidents", store.Filter{Statuses: open}, func(inc *incident.Incident) bool { return slices.Contains(open, inc.Status) }, nil},
+		{"post-mortems in review", store.Filter{PostmortemStatus: incident.PostmortemInReview}, func(inc *incident.Incident) bool {
+			return inc.PostmortemStatus == incident.PostmortemInReview
+		}, nil},
+		{"oldest first", store.Filter{Sort: store.SortOldest}, func(*incident.Incident) bool { return true }, byOldest},
+		{"oldest first on one service", store.Filter{Sort: store.SortOldest, Service: service}, func(inc *incident.Incident) bool {
+			return inc.ServiceKey == service
+		}, byOldest},
+		{"last changed first", store.Filter{Sort: store.SortUpdated}, func(*incident.Incident) bool { return true }, byUpdated},
+		{"last changed, common tag", store.Filter{Sort: store.SortUpdated, Tag: tag}, func(inc *incident.Incident) bool {
+			return slices.Contains(inc.Tags, tag)
+		}, byUpdated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var want []int64
-			for _, inc := range incs {
+			ordered := incs
+			if tt.order != nil {
+				ordered = slices.Clone(incs)
+				slices.SortFunc(ordered, tt.order)
+			}
+			for _, inc := range ordered {
 				if tt.keep(inc) {
 					want = append(want, inc.ID)
 				}
@@ -139,5 +183,33 @@ func TestListAtScale(t *testing.T) {
 				t.Errorf("%d ids, want %d; first %v, want %v", len(got), len(want), got[:min(5, len(got))], want[:min(5, len(want))])
 			}
 		})
+	}
+}
+
+// TestCursorBelongsToItsSort: a cursor from a list in one order is refused
+// by a list in another, rather than read as a position it is not.
+func TestCursorBelongsToItsSort(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	for range 3 {
+		if err := st.CreateIncident(ctx, storetest.Linktree(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := st.ListIncidents(ctx, store.Filter{Limit: 1, Sort: store.SortOldest})
+	if err != nil || page.NextCursor == "" {
+		t.Fatal(page, err)
+	}
+	for _, sort := range []store.Sort{store.SortNewest, store.SortUpdated} {
+		if _, err := st.ListIncidents(ctx, store.Filter{Limit: 1, Sort: sort, Cursor: page.NextCursor}); incident.ErrorCode(err) != incident.EMALFORMED {
+			t.Errorf("%s took an oldest-first cursor: %v", sort, err)
+		}
+	}
+	if _, err := st.ListIncidents(ctx, store.Filter{Sort: "severity"}); incident.ErrorCode(err) != incident.EMALFORMED {
+		t.Errorf("an unknown sort: %v", err)
+	}
+	next, err := st.ListIncidents(ctx, store.Filter{Limit: 1, Sort: store.SortOldest, Cursor: page.NextCursor})
+	if err != nil || len(next.Items) != 1 || next.Items[0].ID != page.Items[0].ID+1 {
+		t.Fatalf("oldest first, page 2: %v %v", next, err)
 	}
 }

@@ -69,6 +69,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		closeGorm(writer)
 		return nil, err
 	}
+	if err := ensureSimilarity(ctx, writer); err != nil {
+		closeGorm(writer)
+		return nil, fmt.Errorf("rebuilding the near-duplicate keys: %w", err)
+	}
 	readers := opts.Readers
 	if readers <= 0 {
 		readers = max(4, 2*runtime.NumCPU())

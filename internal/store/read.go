@@ -113,7 +113,7 @@ func hydrate(db *gorm.DB, rows []incidentRow) ([]incident.Incident, error) {
 	}
 	for _, r := range c.actionItems {
 		inc := byID[r.IncidentID]
-		inc.ActionItems = append(inc.ActionItems, fromActionItemRow(r))
+		inc.ActionItems = append(inc.ActionItems, r.item())
 	}
 	for _, r := range c.timeline {
 		inc := byID[r.IncidentID]
@@ -127,9 +127,4 @@ func hydrate(db *gorm.DB, rows []incidentRow) ([]incident.Incident, error) {
 		incs[i].OutageTypes = incident.CanonicalOutageTypes(incs[i].OutageTypes)
 	}
 	return incs, nil
-}
-
-func fromActionItemRow(r actionItemRow) incident.ActionItem {
-	return incident.ActionItem{Title: r.Title, Kind: incident.ActionKind(r.Kind), Owner: r.Owner, DueDate: r.DueDate,
-		Status: incident.ActionStatus(r.Status), Addresses: r.Addresses, DoneAt: timeOrNil(r.DoneAt)}
 }

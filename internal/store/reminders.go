@@ -70,7 +70,7 @@ func (s *Store) remindBatch(ctx context.Context) (reminded int, more bool, err e
 				}
 				refs[it.IncidentID] = ref
 			}
-			item := fromActionItemRow(it)
+			item := it.item()
 			if err := tx.emit(incident.Event{Type: incident.EventActionItemOverdue,
 				Data: incident.EventData{Ref: ref, ActionItem: &item}}); err != nil {
 				return err

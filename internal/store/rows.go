@@ -120,6 +120,14 @@ type actionItemRow struct {
 
 func (actionItemRow) TableName() string { return "action_items" }
 
+// item is the row as the domain's action item.
+func (r actionItemRow) item() incident.ActionItem {
+	return incident.ActionItem{
+		Title: r.Title, Kind: incident.ActionKind(r.Kind), Owner: r.Owner, DueDate: r.DueDate,
+		Status: incident.ActionStatus(r.Status), Addresses: r.Addresses, DoneAt: timeOrNil(r.DoneAt),
+	}
+}
+
 type timelineRow struct {
 	IncidentID int64
 	Position   int
@@ -167,6 +175,7 @@ type children struct {
 	actionItems []actionItemRow
 	timeline    []timelineRow
 	links       []linkRow
+	similarity  []similarityKeyRow
 }
 
 func unixOrNil(t *time.Time) *int64 {
@@ -260,6 +269,7 @@ func (c *children) append(inc *incident.Incident) {
 	for i, e := range inc.Timeline {
 		c.timeline = append(c.timeline, timelineRow{id, i, e.At.Unix(), e.Kind, e.Text})
 	}
+	c.similarity = append(c.similarity, similarityRows(inc)...)
 	for i, l := range inc.Links {
 		c.links = append(c.links, linkRow{id, i, l.Title, l.URL})
 	}

@@ -321,3 +321,11 @@ func (s *Store) DefineServices(ctx context.Context, services []incident.Service)
 		return nil
 	})
 }
+
+// ServiceNames lists every service's display name, alphabetically: what a
+// form suggests as someone types a service.
+func (s *Store) ServiceNames(ctx context.Context) ([]string, error) {
+	var names []string
+	err := s.reader.WithContext(ctx).Table("services").Order("LOWER(name), key").Pluck("name", &names).Error
+	return names, err
+}

@@ -265,6 +265,7 @@ func insertChildren(tx *gorm.DB, c *children) error {
 		createRows(tx, c.actionItems),
 		createRows(tx, c.timeline),
 		createRows(tx, c.links),
+		createRows(tx, c.similarity),
 	)
 }
 
@@ -277,7 +278,7 @@ func createRows[T any](tx *gorm.DB, rows []T) error {
 }
 
 func deleteChildren(tx *gorm.DB, ids []int64) error {
-	for _, model := range []any{&incidentTextRow{}, &outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}} {
+	for _, model := range []any{&incidentTextRow{}, &outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}, &similarityKeyRow{}} {
 		if err := tx.Where("incident_id IN ?", ids).Delete(model).Error; err != nil {
 			return err
 		}

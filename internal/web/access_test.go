@@ -92,6 +92,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		":name":     "victim",
 		"*filepath": "aftermath.css",
 		":file":     "linktree.atom",
+		":item":     "0",
 	}
 	routes := a.server.Routes()
 	if len(routes) < 30 {

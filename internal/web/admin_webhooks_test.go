@@ -30,18 +30,24 @@ func TestWebhooksAdminPage(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `name="url"`) || !strings.Contains(string(page), "No webhooks yet") {
 		t.Fatalf("the page: %d\n%s", resp.StatusCode, page)
 	}
-	resp, page = b.postForm("/admin/webhooks", url.Values{"url": {rc.server.URL + "/hook"},
+	resp, _ = b.postForm("/admin/webhooks", url.Values{"url": {rc.server.URL + "/hook"},
 		"description": {`<script>alert("x")</script> chat`}, "events": {"incident.created", "comment.created"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/webhooks" {
+		t.Fatalf("adding: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The page after the post shows the secret, once.
+	_, page = b.do("GET", "/admin/webhooks", "", nil)
 	secret := secretOnPage.FindString(html.UnescapeString(string(page)))
-	if resp.StatusCode != http.StatusCreated || secret == "" {
-		t.Fatalf("adding: %d\n%s", resp.StatusCode, page)
+	if secret == "" || !strings.Contains(string(page), "shown only this once") {
+		t.Fatalf("no secret after adding:\n%s", page)
 	}
 	if strings.Contains(string(page), `<script>alert`) {
 		t.Error("the description reached the page unescaped")
 	}
 	_, list := b.do("GET", "/admin/webhooks", "", nil)
-	if secretOnPage.MatchString(html.UnescapeString(string(list))) || !strings.Contains(string(list), rc.server.URL+"/hook") || !strings.Contains(string(list), "incident.created, comment.created") {
-		t.Fatalf("the list shows the secret, or not the webhook:\n%s", list)
+	if secretOnPage.MatchString(html.UnescapeString(string(list))) || !strings.Contains(string(list), rc.server.URL+"/hook") ||
+		!strings.Contains(string(list), "incident.created, comment.created") {
+		t.Fatalf("the list shows the secret again, or not the webhook:\n%s", list)
 	}
 	var hooks struct{ Items []incident.Webhook }
 	a.json("GET", "/api/v1/webhooks", nil, http.StatusOK, &hooks)
@@ -58,9 +64,10 @@ func TestWebhooksAdminPage(t *testing.T) {
 	}
 
 	// A new secret, shown once; the old one signs for an hour more.
-	resp, page = b.postForm(fmt.Sprintf("/admin/webhooks/%d", id), url.Values{"_action": {"rotate"}, "overlap": {"1h"}})
+	resp, _ = b.postForm(fmt.Sprintf("/admin/webhooks/%d", id), url.Values{"_action": {"rotate"}, "overlap": {"1h"}})
+	_, page = b.do("GET", "/admin/webhooks", "", nil)
 	rotated := secretOnPage.FindString(html.UnescapeString(string(page)))
-	if resp.StatusCode != http.StatusOK || rotated == "" || rotated == secret || !strings.Contains(string(page), "previous secret also signs") {
+	if resp.StatusCode != http.StatusSeeOther || rotated == "" || rotated == secret || !strings.Contains(string(page), "previous one also signs until") {
 		t.Fatalf("rotating: %d\n%s", resp.StatusCode, page)
 	}
 	resp, _ = b.postForm(fmt.Sprintf("/admin/webhooks/%d", id), url.Values{"_action": {"disable"}})
@@ -68,14 +75,15 @@ func TestWebhooksAdminPage(t *testing.T) {
 		t.Fatalf("disabling: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	_, list = b.do("GET", "/admin/webhooks", "", nil)
-	if !strings.Contains(string(list), "disabled: disabled by boss") || !strings.Contains(string(list), `value="enable"`) {
+	if !strings.Contains(string(list), "disabled: disabled by boss") || !strings.Contains(string(list), `value="enable"`) ||
+		!strings.Contains(string(list), "is disabled") {
 		t.Errorf("not shown disabled:\n%s", list)
 	}
 
 	// A mistake: shown beside its field, with what was typed kept.
 	resp, page = b.postForm("/admin/webhooks", url.Values{"url": {"ftp://example.com/x"}, "description": {"kept"}})
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(page), `id="url-error"`) ||
-		!strings.Contains(string(page), `id="events-error"`) || !strings.Contains(string(page), `value="kept"`) {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(page), `id="w-url-error"`) ||
+		!strings.Contains(string(page), `id="w-events-error"`) || !strings.Contains(string(page), `value="kept"`) {
 		t.Fatalf("a bad form: %d\n%s", resp.StatusCode, page)
 	}
 	resp, _ = b.postForm(fmt.Sprintf("/admin/webhooks/%d", id), url.Values{"_action": {"delete"}})

@@ -120,10 +120,12 @@ func checkParams(c *gin.Context, allowed []string) error {
 
 // The query parameters of the routes that take them.
 var (
-	listParams    = []string{"service", "severity", "status", "outage_type", "cause_category", "tag", "q", "since", "until", "limit", "cursor"}
-	exportParams  = []string{"service", "severity", "status", "outage_type", "cause_category", "tag", "q", "since", "until"}
-	reportParams  = []string{"since", "until", "service"}
-	historyParams = []string{"recent"}
+	listParams   = []string{"service", "severity", "status", "postmortem_status", "outage_type", "cause_category", "tag", "q", "since", "until", "sort", "limit", "cursor"}
+	exportParams = []string{"service", "severity", "status", "postmortem_status", "outage_type", "cause_category", "tag", "q", "since", "until"}
+	// The list page also carries the number of the page shown.
+	pageListParams = append(slices.Clone(listParams), "page")
+	reportParams   = []string{"since", "until", "service"}
+	historyParams  = []string{"recent"}
 )
 
 // badParams turns collected parameter problems into a 400.

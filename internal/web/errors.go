@@ -68,12 +68,15 @@ func writeError(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, errorBody{Error: detail})
 }
 
-// writeErrorPage answers an error on a page as a page.
+// writeErrorPage answers an error on a page as a page, with the request
+// id to quote when asking for help.
 func writeErrorPage(c *gin.Context, status int, detail errorDetail) {
+	v := newView(c, http.StatusText(status), "error", struct {
+		Heading, Message string
+		Fields           map[string]string
+	}{http.StatusText(status), detail.Message, detail.Fields})
 	var buf bytes.Buffer
-	err := errorPage.Execute(&buf, struct{ Title, Message, RequestID string }{
-		http.StatusText(status), detail.Message, detail.RequestID})
-	if err != nil {
+	if err := pageViews["error"].ExecuteTemplate(&buf, "layout", v); err != nil {
 		logger(c).Error("error page", "error", err.Error())
 		c.AbortWithStatus(status)
 		return

@@ -3,6 +3,7 @@ package web
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,17 +26,23 @@ func filterFrom(c *gin.Context, allowed []string) (store.Filter, error) {
 	}
 	var errs incident.FieldErrors
 	f := store.Filter{
-		Service:       c.Query("service"),
-		Severity:      incident.Severity(c.Query("severity")),
-		Status:        incident.Status(c.Query("status")),
-		OutageType:    incident.OutageType(c.Query("outage_type")),
-		CauseCategory: c.Query("cause_category"),
-		Tag:           c.Query("tag"),
-		Query:         c.Query("q"),
-		Cursor:        c.Query("cursor"),
+		Service:          c.Query("service"),
+		Severity:         incident.Severity(c.Query("severity")),
+		Statuses:         statusList(c.Query("status")),
+		PostmortemStatus: incident.PostmortemStatus(c.Query("postmortem_status")),
+		Sort:             store.Sort(c.Query("sort")),
+		OutageType:       incident.OutageType(c.Query("outage_type")),
+		CauseCategory:    c.Query("cause_category"),
+		Tag:              c.Query("tag"),
+		Query:            c.Query("q"),
+		Cursor:           c.Query("cursor"),
 	}
 	checkEnum(&errs, "severity", f.Severity, incident.Severities)
-	checkEnum(&errs, "status", f.Status, incident.Statuses)
+	for _, st := range f.Statuses {
+		checkEnum(&errs, "status", st, incident.Statuses)
+	}
+	checkEnum(&errs, "postmortem_status", f.PostmortemStatus, incident.PostmortemStatuses)
+	checkEnum(&errs, "sort", f.Sort, store.Sorts)
 	checkEnum(&errs, "outage_type", f.OutageType, incident.OutageTypes)
 	f.Since = parseTimeParam(c, "since", &errs)
 	f.Until = parseTimeParam(c, "until", &errs)
@@ -54,6 +61,18 @@ func limitParam(c *gin.Context, errs *incident.FieldErrors) int {
 		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
 	}
 	return int(limit)
+}
+
+// statusList reads a status filter: one status, or several separated by
+// commas ("investigating,identified,monitoring": every open incident).
+func statusList(raw string) []incident.Status {
+	var out []incident.Status
+	for part := range strings.SplitSeq(raw, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, incident.Status(part))
+		}
+	}
+	return out
 }
 
 func checkEnum[T ~string](errs *incident.FieldErrors, name string, value T, allowed []T) {

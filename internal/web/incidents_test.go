@@ -99,6 +99,8 @@ func TestRefusedRequestsChangeNothing(t *testing.T) {
 		{"patch out of order", "PATCH", path, []byte(`{"version": 1, "resolved_at": "2025-03-14T15:00:00Z"}`), 422, "validation_failed", "resolved_at"},
 		{"patch 3 MB", "PATCH", path, huge, 413, "too_large", ""},
 		{"list SEV9", "GET", "/api/v1/incidents?severity=SEV9", nil, 400, "bad_request", "severity"},
+		{"list by an unknown status", "GET", "/api/v1/incidents?status=open,closed", nil, 400, "bad_request", "status"},
+		{"list in an unknown order", "GET", "/api/v1/incidents?sort=severity", nil, 400, "bad_request", "sort"},
 		{"list limit too big", "GET", "/api/v1/incidents?limit=501", nil, 400, "bad_request", "limit"},
 		{"list bad since", "GET", "/api/v1/incidents?since=last-week", nil, 400, "bad_request", "since"},
 		{"list bad cursor", "GET", "/api/v1/incidents?cursor=!!", nil, 400, "bad_request", "cursor"},

@@ -126,6 +126,10 @@ func TestListFiltersAndPagination(t *testing.T) {
 		{"service by another spelling", url.Values{"service": {"TRAVIS-CI"}}, func(i incident.Incident) bool { return i.ServiceKey == "travisci" }},
 		{"severity", url.Values{"severity": {"SEV2"}}, func(i incident.Incident) bool { return i.Severity == "SEV2" }},
 		{"status", url.Values{"status": {"monitoring"}}, func(i incident.Incident) bool { return i.Status == "monitoring" }},
+		{"several statuses", url.Values{"status": {"investigating, monitoring"}}, func(i incident.Incident) bool {
+			return i.Status == "monitoring" || i.Status == "investigating"
+		}},
+		{"post-mortem status", url.Values{"postmortem_status": {"draft"}}, func(i incident.Incident) bool { return i.PostmortemStatus == "draft" }},
 		{"outage type", url.Values{"outage_type": {"cascading"}}, func(i incident.Incident) bool { return slices.Contains(i.OutageTypes, "cascading") }},
 		{"cause category", url.Values{"cause_category": {"capacity"}}, func(i incident.Incident) bool { return i.PrimaryCause.Category == "capacity" }},
 		{"tag", url.Values{"tag": {"tag1"}}, func(i incident.Incident) bool { return slices.Contains(i.Tags, "tag1") }},

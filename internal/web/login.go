@@ -24,7 +24,11 @@ func (s *Server) loginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, next)
 		return
 	}
-	render(c, http.StatusOK, s.pages.login, s.loginForm(next, "", ""))
+	s.renderLogin(c, http.StatusOK, s.loginForm(next, "", ""))
+}
+
+func (s *Server) renderLogin(c *gin.Context, status int, form loginForm) {
+	renderView(c, status, "login", newView(c, "Log in", "login", form))
 }
 
 func (s *Server) loginForm(next, username, problem string) loginForm {
@@ -41,14 +45,14 @@ func (s *Server) login(c *gin.Context) {
 	switch {
 	case err == nil:
 	case incident.ErrorCode(err) == incident.EUNAUTHORIZED:
-		render(c, http.StatusUnauthorized, s.pages.login, s.loginForm(next, username, incident.ErrorMessage(err)))
+		s.renderLogin(c, http.StatusUnauthorized, s.loginForm(next, username, incident.ErrorMessage(err)))
 		return
 	case incident.ErrorCode(err) == incident.ERATELIMIT:
 		var e *incident.Error
 		if errors.As(err, &e) {
 			c.Header("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
-		render(c, http.StatusTooManyRequests, s.pages.login, s.loginForm(next, username, incident.ErrorMessage(err)))
+		s.renderLogin(c, http.StatusTooManyRequests, s.loginForm(next, username, incident.ErrorMessage(err)))
 		return
 	default:
 		writeError(c, err)

@@ -39,7 +39,7 @@ func (s *Server) finishOIDC(c *gin.Context) {
 		if d := c.Query("error_description"); d != "" {
 			problem += ": " + d
 		}
-		render(c, http.StatusUnauthorized, s.pages.login, s.loginForm("/", "", "The identity provider refused the sign-in ("+problem+")."))
+		s.renderLogin(c, http.StatusUnauthorized, s.loginForm("/", "", "The identity provider refused the sign-in ("+problem+")."))
 		return
 	}
 	id, err := s.oidc.Finish(ctx, flow, c.Query("state"), c.Query("code"))
@@ -52,7 +52,7 @@ func (s *Server) finishOIDC(c *gin.Context) {
 	switch {
 	case err == nil:
 	case incident.ErrorCode(err) == incident.EUNAUTHORIZED:
-		render(c, http.StatusUnauthorized, s.pages.login, s.loginForm("/", "", incident.ErrorMessage(err)))
+		s.renderLogin(c, http.StatusUnauthorized, s.loginForm("/", "", incident.ErrorMessage(err)))
 		return
 	default:
 		writeError(c, err)

@@ -101,7 +101,7 @@ func OpenAPIPath(path string) string {
 // operation describes one route.
 func (s *Server) operation(gen *generators, r gin.RouteInfo, access Access, errorSchema *openapi3.SchemaRef) (*openapi3.Operation, error) {
 	key := r.Method + " " + r.Path
-	op := &openapi3.Operation{OperationID: operationID(r.Method, r.Path), Responses: openapi3.NewResponses()}
+	op := &openapi3.Operation{OperationID: operationID(r.Method, r.Path, s.surfaceOf(key)), Responses: openapi3.NewResponses()}
 	for _, p := range strings.Split(r.Path, "/") {
 		if strings.HasPrefix(p, ":") || strings.HasPrefix(p, "*") {
 			op.AddParameter(openapi3.NewPathParameter(p[1:]).WithSchema(openapi3.NewStringSchema()))
@@ -118,7 +118,11 @@ func (s *Server) operation(gen *generators, r gin.RouteInfo, access Access, erro
 	case surface == pageSurface:
 		op.Summary = "A page (HTML)"
 		html := openapi3.NewContentWithSchema(nil, []string{"text/html"})
-		if r.Method == http.MethodGet {
+		if media, ok := pageDownloads[key]; ok {
+			op.Summary = "A file to download from a page"
+			op.AddResponse(http.StatusOK, openapi3.NewResponse().WithDescription("The file").
+				WithContent(openapi3.NewContentWithSchema(nil, []string{media})))
+		} else if r.Method == http.MethodGet {
 			op.AddResponse(http.StatusOK, openapi3.NewResponse().WithDescription("The page").WithContent(html))
 		} else {
 			op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithContent(
@@ -141,6 +145,12 @@ func (s *Server) operation(gen *generators, r gin.RouteInfo, access Access, erro
 		return nil, fmt.Errorf("an API route without a description in apiOperations")
 	}
 	return op, nil
+}
+
+// pageDownloads are the page routes that answer a file rather than a page,
+// with its media type.
+var pageDownloads = map[string]string{
+	"GET /incidents/:id/postmortem.md": "text/markdown",
 }
 
 // apiOperation fills in an API route from its description.
@@ -210,7 +220,10 @@ func security(access Access, sf surface) *openapi3.SecurityRequirements {
 	return reqs
 }
 
-func operationID(method, path string) string {
+// operationID names an operation by its method and path, without the
+// API's /api/v1; a page's name ends in Page, as /incidents the page and
+// /api/v1/incidents the list would otherwise share one.
+func operationID(method, path string, sf surface) string {
 	var b strings.Builder
 	b.WriteString(strings.ToLower(method))
 	for _, part := range strings.FieldsFunc(path, func(r rune) bool { return r == '/' || r == '.' || r == '-' }) {
@@ -219,6 +232,9 @@ func operationID(method, path string) string {
 			continue
 		}
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	if sf == pageSurface {
+		b.WriteString("Page")
 	}
 	return b.String()
 }

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"bytes"
-	"html/template"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -10,30 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 	"github.com/aftermath-sre/aftermath/ui"
 )
-
-// pages holds one parsed template set per page, so that pages may each
-// define their own blocks without colliding.
-type pages struct {
-	home     *template.Template
-	login    *template.Template
-	webhooks *template.Template
-}
-
-func parsePages() *pages {
-	return &pages{
-		home:     template.Must(template.ParseFS(ui.Templates, "templates/home.html")),
-		login:    template.Must(template.ParseFS(ui.Templates, "templates/login.html")),
-		webhooks: template.Must(template.ParseFS(ui.Templates, "templates/admin_webhooks.html")),
-	}
-}
-
-// errorPage is how errors on pages are shown. It is parsed once for the
-// process, since writeError, the one place errors are answered, has no
-// server at hand.
-var errorPage = template.Must(template.ParseFS(ui.Templates, "templates/error.html"))
 
 // static is ui/static, served under /static/.
 var static = func() fs.FS {
@@ -44,37 +22,50 @@ var static = func() fs.FS {
 	return sub
 }()
 
+// assetVersions holds a short hash of each static file's content. Pages
+// link to "/static/NAME?v=HASH", so that a file can be cached for long and
+// a new binary's files are fetched at once.
+var assetVersions = func() map[string]string {
+	out := map[string]string{}
+	fs.WalkDir(static, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(static, path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		out[path] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	return out
+}()
+
+// assetURL is the address of a static file, with its version.
+func assetURL(name string) string { return "/static/" + name + "?v=" + assetVersions[name] }
+
 // serveStatic answers a file of ui/static; a folder or a missing file is
 // a 404 in the error shape, never a listing.
 func serveStatic(c *gin.Context) {
-	name := strings.TrimPrefix(c.Param("filepath"), "/")
+	serveStaticFile(c, strings.TrimPrefix(c.Param("filepath"), "/"))
+}
+
+// favicon answers /favicon.ico, which browsers and feed readers ask for
+// whatever the page's <link rel="icon"> says.
+func favicon(c *gin.Context) { serveStaticFile(c, "favicon.ico") }
+
+func serveStaticFile(c *gin.Context, name string) {
 	if info, err := fs.Stat(static, name); err != nil || info.IsDir() || name == "" {
 		writeError(c, incident.Errorf(incident.ENOTFOUND, "There is nothing at %s.", c.Request.URL.Path))
 		return
 	}
+	// The files change only with the binary, and pages ask for them by
+	// version (assetURL); a version asked for is the same for good.
+	if c.Query("v") != "" && c.Query("v") == assetVersions[name] {
+		c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Header("Cache-Control", "public, max-age=3600")
+	}
 	http.ServeFileFS(c.Writer, c.Request, static, name)
-}
-
-// render executes a page into a buffer first, so a template error becomes
-// a clean 500 rather than half a page.
-func render(c *gin.Context, status int, page *template.Template, data any) {
-	var buf bytes.Buffer
-	if err := page.Execute(&buf, data); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
-}
-
-func (s *Server) home(c *gin.Context) {
-	page, err := s.store.ListIncidents(c.Request.Context(), store.Filter{Limit: 10})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	render(c, http.StatusOK, s.pages.home, struct {
-		User      string
-		Incidents int64
-		Recent    []incident.Incident
-	}{principal(c).User.Name, page.Total, page.Items})
 }

@@ -24,7 +24,14 @@ type PostmortemStore interface {
 const markdownType = "text/markdown; charset=utf-8"
 
 // getPostmortem answers one incident as its markdown post-mortem.
-func (s *Server) getPostmortem(c *gin.Context) {
+func (s *Server) getPostmortem(c *gin.Context) { s.servePostmortem(c, "inline") }
+
+// downloadPostmortem is the incident page's download of the same file.
+func (s *Server) downloadPostmortem(c *gin.Context) { s.servePostmortem(c, "attachment") }
+
+// servePostmortem answers the incident of the :id parameter as markdown,
+// shown in place (inline) or saved (attachment) under its export name.
+func (s *Server) servePostmortem(c *gin.Context, disposition string) {
 	inc, err := s.incidentAt(c)
 	if err != nil {
 		writeError(c, err)
@@ -35,7 +42,7 @@ func (s *Server) getPostmortem(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.Header("Content-Disposition", fmt.Sprintf("inline; filename=%q", postmortem.FileName(inc)))
+	c.Header("Content-Disposition", fmt.Sprintf("%s; filename=%q", disposition, postmortem.FileName(inc)))
 	c.Data(http.StatusOK, markdownType, data)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/alertmanager"
 	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/report"
 	"github.com/aftermath-sre/aftermath/internal/webhooks"
 )
 
@@ -29,6 +30,9 @@ type Store interface {
 	CategoryStore
 	PostmortemStore
 	StatsStore
+	ActionItemStore
+	PageStore
+	report.SimilarSource
 	AuditStore
 	webhooks.ManagerStore
 	auth.Store
@@ -80,7 +84,6 @@ type Server struct {
 	store    Store
 	log      *slog.Logger
 	router   *gin.Engine
-	pages    *pages
 	accounts *auth.Accounts
 	oidc     *auth.OIDC
 	// sessions has one manager for plain HTTP and one for HTTPS: the
@@ -116,7 +119,7 @@ func New(cfg Config) *Server {
 	if cfg.Alertmanager.SeverityLabel == "" {
 		cfg.Alertmanager = alertmanager.DefaultMapping()
 	}
-	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(), pages: parsePages(),
+	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(),
 		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}, surfaces: map[string]surface{},
 		webhooks: cfg.Webhooks, alertMapping: cfg.Alertmanager, publicFeeds: cfg.PublicFeeds,
 		publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
@@ -130,6 +133,10 @@ func New(cfg Config) *Server {
 	s.proxies = trustProxies(r, cfg.TrustedProxies, cfg.Logger)
 	r.Use(withRequestID(cfg.Logger), logRequests, metrics.observe, recoverPanics, s.refuseCrossOrigin)
 	r.NoRoute(func(c *gin.Context) {
+		// A browser that asked for a page gets one; scripts, the JSON.
+		if !strings.HasPrefix(c.Request.URL.Path, "/api/") && strings.Contains(c.GetHeader("Accept"), "text/html") {
+			c.Set(pageKey, true)
+		}
 		writeError(c, incident.Errorf(incident.ENOTFOUND, "There is nothing at %s.", c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -181,11 +188,44 @@ func (s *Server) routes(m *metrics) []route {
 		{"POST", "/logout", open, page, formBody, s.logout},
 		{"GET", "/login/oidc", open, page, noBody, s.beginOIDC},
 		{"GET", "/login/oidc/callback", open, page, noBody, s.finishOIDC},
+		{"GET", "/favicon.ico", open, static, noBody, favicon},
 		{"GET", "/", viewer, page, noBody, s.home},
-		{"GET", "/admin/webhooks", admin, page, noBody, s.webhooksAdmin},
-		{"POST", "/admin/webhooks", admin, page, formBody, s.addWebhookForm},
+		{"GET", "/incidents", viewer, page, noBody, s.incidentsPage},
+		{"GET", "/incidents/new", responder, page, noBody, s.newIncidentPage},
+		{"POST", "/incidents", responder, page, formBody, s.createIncidentPage},
+		{"POST", "/incidents/similar", responder, page, formBody, s.similarFragment},
+		{"GET", "/incidents/:id", viewer, page, noBody, s.incidentPage},
+		{"POST", "/incidents/:id", responder, page, formBody, s.updateIncidentPage},
+		{"GET", "/incidents/:id/edit", responder, page, noBody, s.editIncidentPage},
+		{"GET", "/incidents/:id/postmortem.md", viewer, page, noBody, s.downloadPostmortem},
+		{"POST", "/incidents/:id/comments", responder, page, formBody, s.addCommentPage},
+		{"POST", "/incidents/:id/status", responder, page, formBody, s.changeStatus},
+		{"POST", "/incidents/:id/action-items/:item", responder, page, formBody, s.changeActionItem},
+		{"GET", "/incidents/:id/delete", admin, page, noBody, s.deleteIncidentPage},
+		{"POST", "/incidents/:id/delete", admin, page, formBody, s.deleteIncidentConfirmed},
+		{"POST", "/preview", responder, page, formBody, previewMarkdown},
+		{"GET", "/action-items", viewer, page, noBody, s.actionItemsPage},
+		{"GET", "/reports", viewer, page, noBody, s.reportsPage},
+		{"GET", "/services", viewer, page, noBody, s.servicesPage},
+		{"GET", "/services/:key", viewer, page, noBody, s.servicePage},
+		{"POST", "/services/:key", responder, page, formBody, s.updateServicePage},
+		{"GET", "/account", viewer, page, noBody, s.accountPage},
+		{"POST", "/account/password", viewer, page, formBody, s.changePasswordPage},
+		{"POST", "/account/tokens", viewer, page, formBody, s.createOwnTokenPage},
+		{"POST", "/account/tokens/:id/revoke", viewer, page, formBody, s.revokeOwnTokenPage},
+		{"GET", "/admin/users", admin, page, noBody, s.adminUsersPage},
+		{"POST", "/admin/users", admin, page, formBody, s.createUserPage},
+		{"POST", "/admin/users/:name", admin, page, formBody, s.updateUserPage},
+		{"POST", "/admin/users/:name/delete", admin, page, formBody, s.deleteUserPage},
+		{"GET", "/admin/tokens", admin, page, noBody, s.adminTokensPage},
+		{"POST", "/admin/tokens", admin, page, formBody, s.createTokenPage},
+		{"POST", "/admin/tokens/:id/revoke", admin, page, formBody, s.revokeTokenPage},
+		{"GET", "/admin/vocabularies", admin, page, noBody, s.adminVocabulariesPage},
+		{"POST", "/admin/vocabularies", admin, page, formBody, s.addCategoryPage},
+		{"GET", "/admin/webhooks", admin, page, noBody, s.webhooksPage},
+		{"POST", "/admin/webhooks", admin, page, formBody, s.createWebhookPage},
 		{"GET", "/admin/webhooks/:id", admin, page, noBody, s.webhookLogPage},
-		{"POST", "/admin/webhooks/:id", admin, page, formBody, s.changeWebhookForm},
+		{"POST", "/admin/webhooks/:id", admin, page, formBody, s.updateWebhookPage},
 
 		{"GET", "/api/v1/me", signedIn, api, noBody, s.me},
 		{"POST", "/api/v1/me/password", signedIn, api, jsonBody, s.changeOwnPassword},

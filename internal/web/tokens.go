@@ -55,43 +55,7 @@ func (s *Server) createToken(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	p := principal(c)
-	owner := p.User
-	if in.User != "" && incident.NormalizeUserName(in.User) != owner.Name {
-		if p.Role != incident.RoleAdmin {
-			writeError(c, incident.Errorf(incident.EFORBIDDEN, "Only an admin may make tokens for someone else."))
-			return
-		}
-		u, err := s.accounts.User(c.Request.Context(), in.User)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		owner = u
-	}
-	req := auth.TokenRequest{Label: in.Label}
-	var err error
-	if req.ExpiresIn, err = auth.ParseLifetime("expires_in", in.ExpiresIn); err != nil {
-		writeError(c, err)
-		return
-	}
-	if in.Role != "" {
-		if req.Role, err = incident.ParseRole("role", in.Role); err != nil {
-			writeError(c, err)
-			return
-		}
-	}
-	if p.Token != nil && p.Token.Role != "" {
-		// A capped token cannot mint a token stronger than itself.
-		if req.Role == "" {
-			req.Role = p.Role
-		} else if !p.Role.AtLeast(req.Role) {
-			writeError(c, &incident.Error{Code: incident.EINVALID, Message: "Some fields are not valid.",
-				Fields: map[string]string{"role": "cannot be above the role of the token making it (" + string(p.Role) + ")"}})
-			return
-		}
-	}
-	t, secret, err := s.accounts.CreateToken(c.Request.Context(), owner, req)
+	t, secret, err := s.mintToken(c, in)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -99,19 +63,63 @@ func (s *Server) createToken(c *gin.Context) {
 	c.JSON(http.StatusCreated, createdToken{APIToken: t, Token: secret})
 }
 
-func (s *Server) revokeToken(c *gin.Context) {
+// mintToken makes the token asked for by the request's principal: for
+// themselves, or (an admin) for someone else; never above the role of a
+// capped token that asks. The API and the pages both make tokens here.
+func (s *Server) mintToken(c *gin.Context, in newToken) (*incident.APIToken, string, error) {
 	p := principal(c)
-	t, err := s.accounts.Token(c.Request.Context(), c.Param("id"))
-	if err == nil && t.UserID != p.User.ID && p.Role != incident.RoleAdmin {
-		err = incident.Errorf(incident.ENOTFOUND, "Token %q does not exist.", c.Param("id"))
+	owner := p.User
+	if in.User != "" && incident.NormalizeUserName(in.User) != owner.Name {
+		if p.Role != incident.RoleAdmin {
+			return nil, "", incident.Errorf(incident.EFORBIDDEN, "Only an admin may make tokens for someone else.")
+		}
+		u, err := s.accounts.User(c.Request.Context(), in.User)
+		if err != nil {
+			return nil, "", err
+		}
+		owner = u
 	}
-	if err != nil {
-		writeError(c, err)
-		return
+	req := auth.TokenRequest{Label: in.Label}
+	var err error
+	if req.ExpiresIn, err = auth.ParseLifetime("expires_in", in.ExpiresIn); err != nil {
+		return nil, "", err
 	}
-	if _, err := s.accounts.RevokeToken(c.Request.Context(), t.ID); err != nil {
+	if in.Role != "" {
+		if req.Role, err = incident.ParseRole("role", in.Role); err != nil {
+			return nil, "", err
+		}
+	}
+	if p.Token != nil && p.Token.Role != "" {
+		// A capped token cannot mint a token stronger than itself.
+		if req.Role == "" {
+			req.Role = p.Role
+		} else if !p.Role.AtLeast(req.Role) {
+			return nil, "", &incident.Error{Code: incident.EINVALID, Message: "Some fields are not valid.",
+				Fields: map[string]string{"role": "cannot be above the role of the token making it (" + string(p.Role) + ")"}}
+		}
+	}
+	return s.accounts.CreateToken(c.Request.Context(), owner, req)
+}
+
+func (s *Server) revokeToken(c *gin.Context) {
+	if err := s.revokeTokenFor(c, c.Param("id")); err != nil {
 		writeError(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// revokeTokenFor revokes a token of the request's principal (an admin:
+// anyone's). Someone else's token does not exist for a non-admin.
+func (s *Server) revokeTokenFor(c *gin.Context, id string) error {
+	p := principal(c)
+	t, err := s.accounts.Token(c.Request.Context(), id)
+	if err == nil && t.UserID != p.User.ID && p.Role != incident.RoleAdmin {
+		err = incident.Errorf(incident.ENOTFOUND, "Token %q does not exist.", id)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.accounts.RevokeToken(c.Request.Context(), t.ID)
+	return err
 }

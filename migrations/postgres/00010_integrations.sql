@@ -1,4 +1,4 @@
--- Integrations, as migrations/sqlite/00008_integrations.sql in PostgreSQL's
+-- Integrations, as migrations/sqlite/00010_integrations.sql in PostgreSQL's
 -- terms: alert groups from Alertmanager, outgoing webhooks with their
 -- outbox and delivery log, action-item reminders, and the feeds' indexes.
 -- The comments of the SQLite file say what each table is for.
@@ -75,12 +75,10 @@ CREATE TABLE action_item_reminders (
     PRIMARY KEY (incident_id, item)
 );
 
-CREATE INDEX incidents_updated ON incidents(updated_at DESC, id DESC);
 CREATE INDEX incidents_service_updated ON incidents(service_key, updated_at DESC, id DESC);
 
 -- +goose Down
 DROP INDEX incidents_service_updated;
-DROP INDEX incidents_updated;
 DROP TABLE action_item_reminders;
 DROP TABLE webhook_deliveries;
 DROP TABLE outbox_events;

@@ -96,13 +96,12 @@ CREATE TABLE action_item_reminders (
     PRIMARY KEY (incident_id, item)
 );
 
--- The feeds list incidents by their last change, newest first.
-CREATE INDEX incidents_updated ON incidents(updated_at DESC, id DESC);
+-- A service's feed lists its incidents by their last change, newest
+-- first (the feed of all incidents reads incidents_updated, of migration 8).
 CREATE INDEX incidents_service_updated ON incidents(service_key, updated_at DESC, id DESC);
 
 -- +goose Down
 DROP INDEX incidents_service_updated;
-DROP INDEX incidents_updated;
 DROP TABLE action_item_reminders;
 DROP TABLE webhook_deliveries;
 DROP TABLE outbox_events;
