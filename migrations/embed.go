@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed sqlite/*.sql
+//go:embed sqlite/*.sql postgres/*.sql
 var files embed.FS
 
 // SQLite returns the migrations for SQLite, named NNNNN_description.sql in
@@ -18,8 +18,14 @@ var files embed.FS
 //
 //	00005  fold service keys (internal/store/migrate_service_keys.go)
 //	00007  fold the search index's text (internal/store/migrate_search_text.go)
-func SQLite() fs.FS {
-	sub, err := fs.Sub(files, "sqlite")
+func SQLite() fs.FS { return folder("sqlite") }
+
+// Postgres returns the migrations for PostgreSQL, numbered as the SQLite
+// migration of the same change (see postgres/00001_schema.sql).
+func Postgres() fs.FS { return folder("postgres") }
+
+func folder(name string) fs.FS {
+	sub, err := fs.Sub(files, name)
 	if err != nil {
 		panic(err) // the folder is embedded at build time; it cannot be missing
 	}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
@@ -39,7 +41,7 @@ func TestBackupCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer restored.Close()
-	page, err := restored.ListIncidents(ctx, store.Filter{Limit: 1})
+	page, err := restored.ListIncidents(ctx, incident.Filter{Limit: 1})
 	if err != nil || page.Total != 40 {
 		t.Fatalf("restored %v incidents, %v", page, err)
 	}
@@ -66,5 +68,18 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		if _, err := run(t, ctx, args...); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("serve %v: %v, want an error about %s", tt.args, err, tt.want)
 		}
+	}
+}
+
+// TestBackupOfPostgresPointsToPgDump: aftermath backup copies SQLite files;
+// on a PostgreSQL URL it says to use pg_dump, and writes nothing.
+func TestBackupOfPostgresPointsToPgDump(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	out, err := run(t, context.Background(), "backup", dest, "--db", "postgres://aftermath@127.0.0.1:1/aftermath")
+	if err == nil || !strings.Contains(err.Error(), "pg_dump") || strings.Contains(err.Error(), "validation_failed") {
+		t.Fatalf("backup of a PostgreSQL database: %q %v", out, err)
+	}
+	if _, err := os.Stat(dest); !os.IsNotExist(err) {
+		t.Fatalf("the refused backup wrote %s", dest)
 	}
 }

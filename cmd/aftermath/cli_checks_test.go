@@ -114,7 +114,7 @@ func TestDemoDoneTimesAreRealistic(t *testing.T) {
 	}
 	loaded := time.Now().Add(-time.Hour)
 	done := 0
-	err = archive.EachIncident(ctx, s, store.Filter{}, func(inc *incident.Incident) error {
+	err = archive.EachIncident(ctx, s, incident.Filter{}, func(inc *incident.Incident) error {
 		for _, a := range inc.ActionItems {
 			if a.Status != incident.ActionDone {
 				continue

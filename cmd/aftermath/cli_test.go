@@ -73,7 +73,7 @@ func TestSeedIsReproducible(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		page, err := s.ListIncidents(context.Background(), store.Filter{Limit: 500})
+		page, err := s.ListIncidents(context.Background(), incident.Filter{Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestServeDemoThenShutDown(t *testing.T) {
 	if resp, err := http.Get(base + "/api/v1/incidents?limit=1"); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous list: %v %v", resp.StatusCode, err)
 	}
-	var page store.Page
+	var page incident.Page
 	req, _ := http.NewRequest("GET", base+"/api/v1/incidents?limit=1", nil)
 	req.Header.Set("Authorization", "Bearer "+createToken(t, db, "admin"))
 	resp, err := http.DefaultClient.Do(req)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/examples"
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
@@ -18,7 +19,7 @@ const demoSynthetic = 300
 // are the first thing a new user sees. A database that has incidents is
 // left alone.
 func loadDemo(ctx context.Context, st *store.Store) (int, error) {
-	page, err := st.ListIncidents(ctx, store.Filter{Limit: 1})
+	page, err := st.ListIncidents(ctx, incident.Filter{Limit: 1})
 	if err != nil || page.Total > 0 {
 		return 0, err
 	}

@@ -34,7 +34,7 @@ snapshot. "aftermath import DIR" restores it.`,
 			defer st.Close()
 			if len(args) == 0 {
 				bar := newProgress(cmd, "exporting", "post-mortems")
-				n, err := archive.ExportDir(cmd.Context(), st, store.Filter{}, out, archive.ExportOptions{Progress: bar.set})
+				n, err := archive.ExportDir(cmd.Context(), st, incident.Filter{}, out, archive.ExportOptions{Progress: bar.set})
 				bar.finish()
 				if err != nil {
 					return err

@@ -67,7 +67,7 @@ if any file failed or conflicted.`,
 
 // describeFileError words why a file was not imported.
 func describeFileError(f archive.FileResult) string {
-	if f.Outcome == store.ImportConflict {
+	if f.Outcome == incident.ImportConflict {
 		return "conflict: " + incident.ErrorMessage(f.Err)
 	}
 	return describe(f.Err)

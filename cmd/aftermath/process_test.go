@@ -259,7 +259,7 @@ func testGracefulShutdown(t *testing.T, bin string, sig syscall.Signal) {
 			t.Errorf("%s in flight at %s: %d %v %.200s", r.what, sig, r.status, r.err, r.body)
 		}
 		if r.what == "slow list" {
-			var page store.Page
+			var page incident.Page
 			if err := json.Unmarshal(r.body, &page); err != nil || len(page.Items) != 500 {
 				t.Errorf("slow list: %d items, %v", len(page.Items), err)
 			}
@@ -288,7 +288,7 @@ func testGracefulShutdown(t *testing.T, bin string, sig syscall.Signal) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	page, err := st.ListIncidents(context.Background(), store.Filter{Query: "inflightprobe"})
+	page, err := st.ListIncidents(context.Background(), incident.Filter{Query: "inflightprobe"})
 	if err != nil || page.Total != 2 {
 		t.Fatalf("incidents filed during shutdown: %v %v", page.Total, err)
 	}
@@ -473,7 +473,7 @@ func listAll(t *testing.T, s *server) []incident.Incident {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var page store.Page
+		var page incident.Page
 		err = json.NewDecoder(resp.Body).Decode(&page)
 		resp.Body.Close()
 		if err != nil {

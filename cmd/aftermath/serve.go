@@ -72,6 +72,9 @@ signal during that time stops at once.`,
 	f.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	f.Duration("shutdown-grace", defaultShutdownGrace, "how long requests in flight may take to finish after SIGTERM or SIGINT")
 	integrationFlags(f)
+	f.Duration("request-timeout", web.DefaultRequestTimeout, "how long a request may wait for the database before it fails with 503 (the export excepted)")
+	f.Int("db-writers", 0, "PostgreSQL: connections this instance may open for writes (0: 4); SQLite always has one writer")
+	f.Int("db-readers", 0, "connections this instance may open for reads (0: 8 on PostgreSQL, max(4, 2×CPUs) on SQLite)")
 	return cmd
 }
 
@@ -91,7 +94,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	defer stop()
 
 	dsn, _ := cmd.Flags().GetString("db")
-	st, err := store.Open(ctx, dsn, store.Options{})
+	st, err := store.Open(ctx, dsn, cfg.pools)
 	if err != nil {
 		return err
 	}
@@ -119,7 +122,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		st.Close()
 		return err
 	}
-	log.Info("serving", "addr", listener.Addr().String(), "db", st.Path(),
+	log.Info("serving", "addr", listener.Addr().String(), "db", st.Where(), "engine", st.Engine(),
 		"rate_limit", cfg.rateLimit, "rate_burst", cfg.rateBurst)
 	fmt.Fprintf(cmd.OutOrStdout(), "Aftermath is serving at %s — %s\n", browserURL(listener.Addr()), login)
 
@@ -196,7 +199,7 @@ func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, Logger: log, Accounts: accounts, OIDC: sso,
 			RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst,
-			TrustedProxies: cfg.trustedProxies, TrustedOrigins: cfg.trustedOrigins,
+			TrustedProxies: cfg.trustedProxies, TrustedOrigins: cfg.trustedOrigins, RequestTimeout: cfg.requestTimeout,
 			Webhooks: integ.manager, Alertmanager: integ.mapping, PublicFeeds: integ.publicFeeds,
 			PublicURL: integ.publicURL, Collectors: integ.metrics.Collectors()}),
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
@@ -241,6 +244,8 @@ func shutdown(log *slog.Logger, srv *http.Server, st *store.Store, stopAccounts 
 
 // serveOptions are serve's flags, checked.
 type serveOptions struct {
+	pools                                        store.Options
+	requestTimeout                               time.Duration
 	addr                                         string
 	rateLimit                                    float64
 	rateBurst                                    int
@@ -279,13 +284,20 @@ func serveConfig(cmd *cobra.Command) (serveOptions, error) {
 	o.writeTimeout, _ = f.GetDuration("write-timeout")
 	o.idleTimeout, _ = f.GetDuration("idle-timeout")
 	o.shutdownGrace, _ = f.GetDuration("shutdown-grace")
+	o.requestTimeout, _ = f.GetDuration("request-timeout")
+	o.pools.Writers, _ = f.GetInt("db-writers")
+	o.pools.Readers, _ = f.GetInt("db-readers")
 	switch {
+	case o.pools.Writers < 0 || o.pools.Readers < 0:
+		return o, errors.New("--db-writers and --db-readers must be 0 (the default) or more")
 	case o.rateLimit < 0:
 		return o, errors.New("--rate-limit must be 0 (no limit) or more")
 	case o.rateLimit > 0 && o.rateBurst < 1:
 		return o, errors.New("--rate-burst must be at least 1")
 	case o.readHeaderTimeout <= 0 || o.readTimeout <= 0 || o.writeTimeout <= 0 || o.idleTimeout <= 0:
 		return o, errors.New("the timeouts must be positive durations, like 5s or 2m")
+	case o.requestTimeout <= 0:
+		return o, errors.New("--request-timeout must be a positive duration")
 	case o.shutdownGrace <= 0:
 		return o, errors.New("--shutdown-grace must be a positive duration")
 	case o.sessionIdle <= 0 || o.sessionLifetime <= 0:

@@ -55,16 +55,16 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 	t.Helper()
 	ctx := context.Background()
 	first, second := filepath.Join(t.TempDir(), "first"), filepath.Join(t.TempDir(), "second")
-	n, err := archive.ExportDir(ctx, src, store.Filter{}, first, archive.ExportOptions{})
+	n, err := archive.ExportDir(ctx, src, incident.Filter{}, first, archive.ExportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := storetest.Open(t)
+	dst := storetest.Open(t, storetest.Selected(t))
 	sum, err := archive.ImportPaths(ctx, dst, []string{first}, archive.Options{})
 	if err != nil || sum.Failed != 0 || sum.Created != n {
 		t.Fatalf("import: %+v %v", sum, err)
 	}
-	if _, err := archive.ExportDir(ctx, dst, store.Filter{}, second, archive.ExportOptions{}); err != nil {
+	if _, err := archive.ExportDir(ctx, dst, incident.Filter{}, second, archive.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	a, b := readDir(t, first), readDir(t, second)
@@ -79,7 +79,7 @@ func roundTrip(t *testing.T, src *store.Store) map[string][]byte {
 }
 
 func TestLinktreeRoundTrip(t *testing.T) {
-	src := storetest.Open(t)
+	src := storetest.Open(t, storetest.Selected(t))
 	if err := src.CreateIncident(context.Background(), storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestLinktreeRoundTrip(t *testing.T) {
 
 // TestSyntheticRoundTrip uses generated incidents, which set every field.
 func TestSyntheticRoundTrip(t *testing.T) {
-	src := storetest.Open(t)
+	src := storetest.Open(t, storetest.Selected(t))
 	incs := seed.NewGenerator(3, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(300)
 	// Hostile and awkward text, an unknown front-matter key, no timestamps.
 	odd := storetest.Linktree(t)
@@ -127,7 +127,7 @@ func TestCorpusRoundTrip(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("AFTERMATH_CORPUS=%s holds no *.md files (%v)", dir, err)
 	}
-	src := storetest.Open(t)
+	src := storetest.Open(t, storetest.Selected(t))
 	sum, err := archive.ImportPaths(context.Background(), src, []string{dir}, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -151,11 +151,11 @@ func TestCorpusRoundTrip(t *testing.T) {
 
 func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 	dir := t.TempDir()
-	src := storetest.Open(t)
+	src := storetest.Open(t, storetest.Selected(t))
 	if err := src.CreateIncident(context.Background(), storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := archive.ExportDir(context.Background(), src, store.Filter{}, dir, archive.ExportOptions{}); err != nil {
+	if _, err := archive.ExportDir(context.Background(), src, incident.Filter{}, dir, archive.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	write := func(name, text string) {
@@ -168,7 +168,7 @@ func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 	write("notes.txt", "not markdown, not read")
 	missing := filepath.Join(dir, "missing.md")
 
-	dst := storetest.Open(t)
+	dst := storetest.Open(t, storetest.Selected(t))
 	sum, err := archive.ImportPaths(context.Background(), dst, []string{dir, missing}, archive.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -189,13 +189,13 @@ func TestImportReportsFailuresAndGoesOn(t *testing.T) {
 }
 
 func TestZipHoldsTheSameFilesAsTheFolder(t *testing.T) {
-	src := storetest.Open(t)
+	src := storetest.Open(t, storetest.Selected(t))
 	incs := seed.NewGenerator(11, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(40)
 	if err := src.CreateIncidents(context.Background(), incs); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	filter := store.Filter{Severity: incident.SEV3}
+	filter := incident.Filter{Severity: incident.SEV3}
 	n, err := archive.ExportDir(context.Background(), src, filter, dir, archive.ExportOptions{})
 	if err != nil || n == 0 {
 		t.Fatalf("exported %d: %v", n, err)
@@ -221,18 +221,18 @@ func TestZipHoldsTheSameFilesAsTheFolder(t *testing.T) {
 // the copies come out unchanged, not as a failed import.
 func TestImportSameExportTwice(t *testing.T) {
 	ctx := context.Background()
-	src := storetest.Open(t)
+	src := storetest.Open(t, storetest.Selected(t))
 	incs := seed.NewGenerator(5, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(25)
 	if err := src.CreateIncidents(ctx, incs); err != nil {
 		t.Fatal(err)
 	}
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	for _, dir := range []string{a, b} {
-		if _, err := archive.ExportDir(ctx, src, store.Filter{}, dir, archive.ExportOptions{}); err != nil {
+		if _, err := archive.ExportDir(ctx, src, incident.Filter{}, dir, archive.ExportOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	dst := storetest.Open(t)
+	dst := storetest.Open(t, storetest.Selected(t))
 	sum, err := archive.ImportPaths(ctx, dst, []string{a, b}, archive.Options{})
 	if err != nil || sum.Created != 25 || sum.Unchanged != 25 || sum.Failed != 0 {
 		t.Fatalf("import: %+v %v", sum, err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/archive"
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -74,7 +75,7 @@ func BenchmarkImportFolder(b *testing.B) {
 // BenchmarkExportFolder exports stored incidents to files, as
 // `aftermath export --out DIR` does.
 func BenchmarkExportFolder(b *testing.B) {
-	st := storetest.Open(b)
+	st := storetest.Open(b, storetest.Selected(b))
 	incs := seed.NewGenerator(2, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)).Batch(benchFiles)
 	ctx := context.Background()
 	if err := st.DefineServices(ctx, seed.Services()); err != nil {
@@ -87,7 +88,7 @@ func BenchmarkExportFolder(b *testing.B) {
 	var elapsed time.Duration
 	for b.Loop() {
 		start := time.Now()
-		n, err := archive.ExportDir(ctx, st, store.Filter{}, filepath.Join(b.TempDir(), "out"), archive.ExportOptions{})
+		n, err := archive.ExportDir(ctx, st, incident.Filter{}, filepath.Join(b.TempDir(), "out"), archive.ExportOptions{})
 		elapsed += time.Since(start)
 		if err != nil || n != benchFiles {
 			b.Fatalf("export: %d %v", n, err)

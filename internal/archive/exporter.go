@@ -28,9 +28,9 @@ type ExportOptions struct {
 // EachIncident calls fn for every incident matching f, a page at a time
 // (so memory stays flat however many there are), all from one snapshot.
 // f's Limit and Cursor are ignored.
-func EachIncident(ctx context.Context, st Snapshotter, f store.Filter, fn func(*incident.Incident) error) error {
+func EachIncident(ctx context.Context, st Snapshotter, f incident.Filter, fn func(*incident.Incident) error) error {
 	return st.Snapshot(ctx, func(sn *store.Snapshot) error {
-		return eachPage(sn, f, func(page *store.Page) error {
+		return eachPage(sn, f, func(page *incident.Page) error {
 			for i := range page.Items {
 				if err := fn(&page.Items[i]); err != nil {
 					return err
@@ -41,8 +41,8 @@ func EachIncident(ctx context.Context, st Snapshotter, f store.Filter, fn func(*
 	})
 }
 
-func eachPage(sn *store.Snapshot, f store.Filter, fn func(*store.Page) error) error {
-	f.Limit, f.Cursor = store.MaxLimit, ""
+func eachPage(sn *store.Snapshot, f incident.Filter, fn func(*incident.Page) error) error {
+	f.Limit, f.Cursor = incident.MaxLimit, ""
 	for {
 		page, err := sn.ListIncidents(f)
 		if err != nil {
@@ -64,7 +64,7 @@ func eachPage(sn *store.Snapshot, f store.Filter, fn func(*store.Page) error) er
 // post-mortems it wrote. Everything comes from one snapshot. Each file is
 // written to a temporary name and renamed, so a reader of dir never sees
 // half a file.
-func ExportDir(ctx context.Context, st Snapshotter, f store.Filter, dir string, opts ExportOptions) (int, error) {
+func ExportDir(ctx context.Context, st Snapshotter, f incident.Filter, dir string, opts ExportOptions) (int, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
@@ -79,7 +79,7 @@ func ExportDir(ctx context.Context, st Snapshotter, f store.Filter, dir string, 
 }
 
 // WriteZip streams the same files as ExportDir into a zip archive on w.
-func WriteZip(ctx context.Context, st Snapshotter, f store.Filter, w io.Writer) error {
+func WriteZip(ctx context.Context, st Snapshotter, f incident.Filter, w io.Writer) error {
 	zw := zip.NewWriter(w)
 	_, err := export(ctx, st, f, ExportOptions{}, func(name string, modified time.Time, data []byte) error {
 		entry, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified.UTC()})
@@ -99,12 +99,12 @@ func WriteZip(ctx context.Context, st Snapshotter, f store.Filter, w io.Writer) 
 // post-mortems a page at a time, each followed by its comments, then the
 // catalogue and the vocabulary. Each file's time is when what it holds
 // last changed, so the same database always gives the same archive.
-func export(ctx context.Context, st Snapshotter, f store.Filter, opts ExportOptions,
+func export(ctx context.Context, st Snapshotter, f incident.Filter, opts ExportOptions,
 	write func(name string, modified time.Time, data []byte) error) (int, error) {
 	written := 0
 	err := st.Snapshot(ctx, func(sn *store.Snapshot) error {
 		var newest time.Time
-		err := eachPage(sn, f, func(page *store.Page) error {
+		err := eachPage(sn, f, func(page *incident.Page) error {
 			ids := make([]int64, len(page.Items))
 			for i, inc := range page.Items {
 				ids[i] = inc.ID

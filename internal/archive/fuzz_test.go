@@ -65,7 +65,7 @@ func FuzzImport(f *testing.F) {
 		}
 		var imported []int64
 		for _, r := range sum.Committed {
-			if r.Outcome == store.ImportCreated || r.Outcome == store.ImportUpdated {
+			if r.Outcome == incident.ImportCreated || r.Outcome == incident.ImportUpdated {
 				imported = append(imported, r.ID)
 			}
 		}

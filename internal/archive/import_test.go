@@ -36,7 +36,7 @@ func writeFile(t *testing.T, path string, inc *incident.Incident) {
 func storedState(t *testing.T, s *store.Store) string {
 	t.Helper()
 	var b strings.Builder
-	err := archive.EachIncident(context.Background(), s, store.Filter{}, func(inc *incident.Incident) error {
+	err := archive.EachIncident(context.Background(), s, incident.Filter{}, func(inc *incident.Incident) error {
 		fmt.Fprintf(&b, "%d v%d %s\n", inc.ID, inc.Version, inc.Title)
 		return nil
 	})
@@ -86,7 +86,7 @@ func TestCopiesInAFolderImportTheSameWayWhateverTheirNames(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		s := storetest.Open(t)
+		s := storetest.Open(t, storetest.Selected(t))
 		sum, err := archive.ImportPaths(context.Background(), s, []string{dir}, archive.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -118,13 +118,13 @@ func TestCopiesInAFolderImportTheSameWayWhateverTheirNames(t *testing.T) {
 // listed as a conflict with the current version; the import goes on.
 func TestStaleFilesAreConflicts(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	incs := seed.NewGenerator(5, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(5)
 	if err := s.CreateIncidents(ctx, incs); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := archive.ExportDir(ctx, s, store.Filter{}, dir, archive.ExportOptions{}); err != nil {
+	if _, err := archive.ExportDir(ctx, s, incident.Filter{}, dir, archive.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	edited, _ := s.GetIncident(ctx, incs[2].ID)
@@ -183,7 +183,7 @@ func TestImportSkipsWhatIsNotARegularFile(t *testing.T) {
 	}
 	done := make(chan archive.Summary, 1)
 	go func() {
-		sum, err := archive.ImportPaths(context.Background(), storetest.Open(t), []string{dir, fifo}, archive.Options{})
+		sum, err := archive.ImportPaths(context.Background(), storetest.Open(t, storetest.Selected(t)), []string{dir, fifo}, archive.Options{})
 		if err != nil {
 			t.Error(err)
 		}
@@ -218,7 +218,7 @@ func TestAStoppedImportSaysWhatItWrote(t *testing.T) {
 		inc.ID = int64(i + 1)
 		writeFile(t, filepath.Join(dir, postmortem.FileName(&inc)), &inc)
 	}
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	calls := 0
@@ -235,13 +235,13 @@ func TestAStoppedImportSaysWhatItWrote(t *testing.T) {
 	}
 	var committed []int64
 	for _, r := range sum.Committed {
-		if r.Outcome != store.ImportCreated {
+		if r.Outcome != incident.ImportCreated {
 			t.Fatalf("%s: %v", r.Path, r.Outcome)
 		}
 		committed = append(committed, r.ID)
 	}
 	var stored []int64
-	archive.EachIncident(context.Background(), s, store.Filter{}, func(inc *incident.Incident) error {
+	archive.EachIncident(context.Background(), s, incident.Filter{}, func(inc *incident.Incident) error {
 		stored = append(stored, inc.ID)
 		return nil
 	})
@@ -257,7 +257,7 @@ func TestAStoppedImportSaysWhatItWrote(t *testing.T) {
 // whole.
 func TestAnArchiveImportIsAudited(t *testing.T) {
 	ctx := context.Background()
-	src := storetest.Open(t)
+	src := storetest.Open(t, storetest.Selected(t))
 	if err := src.AddCategory(ctx, incident.Category{Kind: incident.CauseVocabulary, Slug: "solar-flare"}); err != nil {
 		t.Fatal(err)
 	}
@@ -273,10 +273,10 @@ func TestAnArchiveImportIsAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := archive.ExportDir(ctx, src, store.Filter{}, dir, archive.ExportOptions{}); err != nil {
+	if _, err := archive.ExportDir(ctx, src, incident.Filter{}, dir, archive.ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	dst := storetest.Open(t)
+	dst := storetest.Open(t, storetest.Selected(t))
 	if _, err := archive.ImportPaths(ctx, dst, []string{dir}, archive.Options{}); err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ type Options struct {
 // FileResult says what happened to one file.
 type FileResult struct {
 	Path    string
-	Outcome store.ImportOutcome
+	Outcome incident.ImportOutcome
 	ID      int64
 	Err     error // why the file was not imported, when it was not
 	Skipped bool  // not a regular file: skipped with the reason in Err
@@ -76,15 +76,15 @@ func (s *Summary) count(r FileResult) {
 		s.Skipped++
 		s.Skips = append(s.Skips, r)
 		return
-	case r.Outcome == store.ImportCreated:
+	case r.Outcome == incident.ImportCreated:
 		s.Created++
-	case r.Outcome == store.ImportUpdated:
+	case r.Outcome == incident.ImportUpdated:
 		s.Updated++
-	case r.Outcome == store.ImportUnchanged:
+	case r.Outcome == incident.ImportUnchanged:
 		s.Unchanged++
-	case r.Outcome == store.ImportSuperseded:
+	case r.Outcome == incident.ImportSuperseded:
 		s.Superseded++
-	case r.Outcome == store.ImportConflict:
+	case r.Outcome == incident.ImportConflict:
 		s.Conflicts++
 		s.Failures = append(s.Failures, r)
 	default:
@@ -172,7 +172,7 @@ func ImportPaths(ctx context.Context, st Importer, paths []string, opts Options)
 		}
 		switch {
 		case f.err != nil:
-			sum.count(FileResult{Path: f.path, Outcome: store.ImportFailed, Err: f.err, Skipped: isNotRegular(f.err)})
+			sum.count(FileResult{Path: f.path, Outcome: incident.ImportFailed, Err: f.err, Skipped: isNotRegular(f.err)})
 		case f.commentsErr != nil:
 			sum.count(FileResult{Path: f.commentsPath, Err: f.commentsErr})
 			f.commentsPath, f.comments = "", nil

@@ -48,6 +48,16 @@ type AuditPage struct {
 	NextCursor string       `json:"next_cursor,omitempty"`
 }
 
+// AuditCheck is what VerifyAudit found.
+type AuditCheck struct {
+	Entries int64
+	Head    string // the last entry's hash, hex
+	// Problem names the first entry that does not fit the chain, and
+	// how; empty when the chain is whole.
+	Problem string
+	BadSeq  int64
+}
+
 // Changes lists the top-level JSON fields that differ between before and
 // after (either may be nil: a creation or a deletion), by field name.
 // Fields named in skip are left out; so are fields empty on both sides.

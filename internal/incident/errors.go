@@ -19,6 +19,7 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EUNSUPPORTED  = "unsupported_media_type" // the body's content type is not the one the route takes
+	EUNAVAILABLE  = "unavailable"            // the database does not answer; a retry may pass
 )
 
 // Error is the one error value that crosses package boundaries. Message is
@@ -31,7 +32,12 @@ type Error struct {
 	CurrentVersion int
 	// RetryAfter is set on rate limits: the seconds until a retry may pass.
 	RetryAfter int
+	// Cause is the error behind this one, for the log; never shown.
+	Cause error
 }
+
+// Unwrap gives the cause, so that errors.Is and errors.As see through.
+func (e *Error) Unwrap() error { return e.Cause }
 
 func (e *Error) Error() string {
 	if len(e.Fields) == 0 {

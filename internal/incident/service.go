@@ -20,6 +20,12 @@ type Service struct {
 	Industries []string `json:"industries"`
 }
 
+// ServiceSummary is a service with how many incidents it had.
+type ServiceSummary struct {
+	Service
+	Incidents int64 `json:"incidents"`
+}
+
 // ServiceKey derives a service's identity from its name: the letters and
 // digits of its folded form (see Fold), so that case, accents, full-width
 // forms and punctuation never make two services of one. Letters outside

@@ -17,7 +17,7 @@ import (
 // due date, page by page, and the owners' loads, against lists computed
 // here from the incidents themselves.
 func TestActionItemsAcrossIncidents(t *testing.T) {
-	st := storetest.Open(t)
+	st := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	incs := seed.NewGenerator(3, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)).Batch(400)
 	for _, inc := range everySeventh(incs) {

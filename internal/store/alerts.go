@@ -258,7 +258,7 @@ func openAlertIncident(tx *writeTx, g *alertGroupState, vocab incident.Vocabular
 	if err := inc.ValidateFiled(vocab); err != nil {
 		return fmt.Errorf("alert group %q: the incident it opens is not valid: %w", g.Key, err)
 	}
-	if err := insertIncidents(tx.db, []*incident.Incident{inc}); err != nil {
+	if err := insertIncidents(tx, []*incident.Incident{inc}); err != nil {
 		return err
 	}
 	g.storedAlerts = map[string]incident.AlertState{}
@@ -285,7 +285,7 @@ func updateAlertIncident(tx *writeTx, g *alertGroupState, vocab incident.Vocabul
 	if err := validate(vocab); err != nil {
 		return fmt.Errorf("alert group %q: incident %d would not be valid: %w", g.Key, inc.ID, err)
 	}
-	if err := replaceIncidents(tx.db, []*incident.Incident{inc}, tx.now); err != nil {
+	if err := replaceIncidents(tx, []*incident.Incident{inc}, []int{before.Version}); err != nil {
 		return err
 	}
 	if err := tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), before, inc, incidentBookkeeping...); err != nil {

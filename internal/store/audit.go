@@ -172,16 +172,6 @@ func (s *Store) Audit(ctx context.Context, f incident.AuditFilter) (*incident.Au
 	return page, nil
 }
 
-// AuditCheck is what VerifyAudit found.
-type AuditCheck struct {
-	Entries int64
-	Head    string // the last entry's hash, hex
-	// Problem names the first entry that does not fit the chain, and
-	// how; empty when the chain is whole.
-	Problem string
-	BadSeq  int64
-}
-
 // verifyBatch is how many entries VerifyAudit reads at once.
 const verifyBatch = 1000
 
@@ -190,15 +180,15 @@ const verifyBatch = 1000
 // its content), removed (a gap in the numbers, or a head that says the log
 // goes on), or moved (its previous hash is not the hash of the entry
 // before it).
-func (s *Store) VerifyAudit(ctx context.Context) (AuditCheck, error) {
-	var check AuditCheck
+func (s *Store) VerifyAudit(ctx context.Context) (incident.AuditCheck, error) {
+	var check incident.AuditCheck
 	var head auditHeadRow
 	if err := s.reader.WithContext(ctx).Raw("SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&head).Error; err != nil {
 		return check, err
 	}
 	prev := make([]byte, sha256.Size)
 	var last int64
-	fail := func(seq int64, format string, args ...any) (AuditCheck, error) {
+	fail := func(seq int64, format string, args ...any) (incident.AuditCheck, error) {
 		check.BadSeq, check.Problem = seq, fmt.Sprintf(format, args...)
 		return check, nil
 	}

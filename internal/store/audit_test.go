@@ -12,7 +12,7 @@ import (
 // one leaves exactly one, with the actor from the context and the store's
 // clock.
 func TestAuditIsPartOfTheWrite(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	alice := incident.Actor{Kind: incident.ActorToken, Name: "alice", TokenID: "abc", TokenLabel: "ci", Address: "192.0.2.1"}
 	ctx := incident.WithActor(context.Background(), alice)
 	count := func() int64 {

@@ -23,7 +23,7 @@ import (
 // there is one writer), and holding each of them whole, with every child
 // row and its search entry.
 func TestBackupWhileWriting(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.SQLite)
 	ctx := context.Background()
 
 	var mu sync.Mutex
@@ -117,7 +117,7 @@ func TestBackupWhileWriting(t *testing.T) {
 		if a, b := mustJSON(t, want), mustJSON(t, got); a != b {
 			t.Fatalf("incident %d differs in the backup:\n%s\n%s", id, b, a)
 		}
-		page, err := copied.ListIncidents(ctx, store.Filter{Query: got.Title})
+		page, err := copied.ListIncidents(ctx, incident.Filter{Query: got.Title})
 		if err != nil || page.Total != 1 {
 			t.Fatalf("search in the backup for %q: %v, %v", got.Title, page, err)
 		}
@@ -126,7 +126,7 @@ func TestBackupWhileWriting(t *testing.T) {
 }
 
 func TestBackupRefusesToOverwrite(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.SQLite)
 	ctx := context.Background()
 	if err := s.CreateIncident(ctx, storetest.Linktree(t)); err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestBackupByDSN(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
 		t.Fatal("backing up a missing database created it")
 	}
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.SQLite)
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
@@ -182,7 +182,7 @@ func TestBackupByDSN(t *testing.T) {
 }
 
 func TestIncidentsByStatus(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.SQLite)
 	ctx := context.Background()
 	for _, st := range []incident.Status{incident.StatusResolved, incident.StatusResolved, incident.StatusInvestigating} {
 		inc := storetest.Linktree(t)

@@ -40,7 +40,7 @@ func (s *Store) createIncidents(ctx context.Context, incs []*incident.Incident, 
 		}
 	}
 	return s.write(ctx, func(tx *writeTx) error {
-		if err := insertIncidents(tx.db, incs); err != nil {
+		if err := insertIncidents(tx, incs); err != nil {
 			return err
 		}
 		return audit(tx)

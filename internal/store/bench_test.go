@@ -4,13 +4,13 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // BenchmarkCreateIncident files the Linktree incident, one transaction each.
 func BenchmarkCreateIncident(b *testing.B) {
-	s := storetest.Open(b)
+	s := storetest.Open(b, storetest.Selected(b))
 	ctx := context.Background()
 	for b.Loop() {
 		if err := s.CreateIncident(ctx, storetest.Linktree(b)); err != nil {
@@ -22,7 +22,7 @@ func BenchmarkCreateIncident(b *testing.B) {
 // BenchmarkCreateIncidentParallel files from many goroutines at once: they
 // queue for the one writer connection.
 func BenchmarkCreateIncidentParallel(b *testing.B) {
-	s := storetest.Open(b)
+	s := storetest.Open(b, storetest.Selected(b))
 	ctx := context.Background()
 	b.SetParallelism(4)
 	b.RunParallel(func(pb *testing.PB) {
@@ -37,7 +37,7 @@ func BenchmarkCreateIncidentParallel(b *testing.B) {
 
 // BenchmarkGetIncident reads one incident with all its child lists.
 func BenchmarkGetIncident(b *testing.B) {
-	s := storetest.Open(b)
+	s := storetest.Open(b, storetest.Selected(b))
 	ctx := context.Background()
 	inc := storetest.Linktree(b)
 	if err := s.CreateIncident(ctx, inc); err != nil {
@@ -52,7 +52,7 @@ func BenchmarkGetIncident(b *testing.B) {
 
 // BenchmarkListSearch runs a full-text list query over 500 incidents.
 func BenchmarkListSearch(b *testing.B) {
-	s := storetest.Open(b)
+	s := storetest.Open(b, storetest.Selected(b))
 	ctx := context.Background()
 	for range 500 {
 		if err := s.CreateIncident(ctx, storetest.Linktree(b)); err != nil {
@@ -60,7 +60,7 @@ func BenchmarkListSearch(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if _, err := s.ListIncidents(ctx, store.Filter{Query: "connection"}); err != nil {
+		if _, err := s.ListIncidents(ctx, incident.Filter{Query: "connection"}); err != nil {
 			b.Fatal(err)
 		}
 	}

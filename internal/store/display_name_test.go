@@ -10,7 +10,7 @@ import (
 // TestWritesAnswerTheServiceDisplayName: a write answers the incident as a
 // read will show it, with the first spelling of its service.
 func TestWritesAnswerTheServiceDisplayName(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	first := storetest.Linktree(t)
 	first.Service = "Travis CI"

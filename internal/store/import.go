@@ -14,37 +14,6 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// ImportOutcome says what an import did with one incident.
-type ImportOutcome int
-
-// Import outcomes.
-const (
-	// ImportFailed: the incident is not valid; its error says why.
-	ImportFailed ImportOutcome = iota
-	ImportCreated
-	ImportUpdated
-	// ImportUnchanged: the store holds this content already (or another
-	// copy in the same import, which was written).
-	ImportUnchanged
-	// ImportSuperseded: an older copy of a post-mortem whose newer copy is
-	// in the same import; the newer one was used.
-	ImportSuperseded
-	// ImportConflict: nothing was written, because the file is older than
-	// the stored incident (someone changed it since the file was written),
-	// or because another copy in the import holds the same version with
-	// other content. Its error says which, with the current version.
-	ImportConflict
-)
-
-var outcomeNames = [...]string{"failed", "created", "updated", "unchanged", "superseded", "conflict"}
-
-func (o ImportOutcome) String() string {
-	if int(o) < len(outcomeNames) {
-		return outcomeNames[o]
-	}
-	return "outcome " + strconv.Itoa(int(o))
-}
-
 // ImportIncidents writes imported incidents in one transaction and reports,
 // per incident, what happened and why it was not written, if it was not.
 // Severity may be unset. An invalid incident is skipped; the others are
@@ -68,7 +37,7 @@ func (o ImportOutcome) String() string {
 // copies are superseded, identical ones unchanged. Copies that share the
 // newest version but differ are a conflict, and none of them is written:
 // which of them is newer cannot be told.
-func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]ImportOutcome, []error, error) {
+func (s *Store) ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]incident.ImportOutcome, []error, error) {
 	r, err := s.Import(ctx, ImportBatch{Incidents: incs})
 	if err != nil {
 		return nil, nil, err
@@ -90,7 +59,7 @@ type ImportBatch struct {
 
 // ImportResult says what an import transaction did, per incident.
 type ImportResult struct {
-	Outcomes []ImportOutcome
+	Outcomes []incident.ImportOutcome
 	Errors   []error
 	// CommentErrors says why an incident's comments were not merged; its
 	// incident is imported all the same.
@@ -102,7 +71,7 @@ type ImportResult struct {
 // result is returned only once the transaction has committed.
 func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error) {
 	incs := b.Incidents
-	r := &ImportResult{Outcomes: make([]ImportOutcome, len(incs)), Errors: make([]error, len(incs)), CommentErrors: make([]error, len(incs))}
+	r := &ImportResult{Outcomes: make([]incident.ImportOutcome, len(incs)), Errors: make([]error, len(incs)), CommentErrors: make([]error, len(incs))}
 	vocab, err := s.Vocabulary(ctx)
 	if err != nil {
 		return nil, err
@@ -117,15 +86,22 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 	}
 	err = s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.now.Truncate(time.Second)
+		// Ids the batch brings are settled against every id in use.
+		if err := wtx.engine.lockIDs(tx, "incidents", highestID(incs, r.Errors)); err != nil {
+			return err
+		}
+		if err := wtx.engine.lockIDs(tx, "comments", highestCommentID(b)); err != nil {
+			return err
+		}
 		plan, err := planImport(tx, incs, r.Errors, r.Outcomes)
 		if err != nil {
 			return err
 		}
 		plan.prepareCreated(now)
-		if err := insertIncidents(tx, plan.created); err != nil {
+		if err := insertIncidents(wtx, plan.created); err != nil {
 			return err
 		}
-		if err := replaceIncidents(tx, plan.updated, now); err != nil {
+		if err := replaceIncidents(wtx, plan.updated, plan.storedVersions()); err != nil {
 			return err
 		}
 		plan.shareIDs()
@@ -143,6 +119,29 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 	return r, nil
 }
 
+// highestID is the highest id the valid incidents bring, 0 for none.
+func highestID(incs []*incident.Incident, errs []error) int64 {
+	var highest int64
+	for i, inc := range incs {
+		if errs[i] == nil {
+			highest = max(highest, inc.ID)
+		}
+	}
+	return highest
+}
+
+// highestCommentID is the highest id the batch's comments bring, 0 for
+// none.
+func highestCommentID(b ImportBatch) int64 {
+	var highest int64
+	for _, comments := range b.Comments {
+		for _, c := range comments {
+			highest = max(highest, c.ID)
+		}
+	}
+	return highest
+}
+
 // importPlan is what one import batch writes.
 type importPlan struct {
 	created, updated []*incident.Incident
@@ -156,7 +155,7 @@ type importPlan struct {
 
 // planImport matches the valid incidents to stored ones, resolves copies
 // of one post-mortem, and decides each incident's outcome.
-func planImport(tx *gorm.DB, incs []*incident.Incident, errs []error, outcomes []ImportOutcome) (*importPlan, error) {
+func planImport(tx *gorm.DB, incs []*incident.Incident, errs []error, outcomes []incident.ImportOutcome) (*importPlan, error) {
 	var valid []int
 	for i := range incs {
 		if errs[i] == nil {
@@ -176,7 +175,7 @@ func planImport(tx *gorm.DB, incs []*incident.Incident, errs []error, outcomes [
 }
 
 // resolve decides the outcome of each copy of one post-mortem.
-func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[int]*incident.Incident, errs []error, outcomes []ImportOutcome) {
+func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[int]*incident.Incident, errs []error, outcomes []incident.ImportOutcome) {
 	newest := slices.MaxFunc(group, func(a, b int) int { return cmp.Compare(fileVersion(incs[a]), fileVersion(incs[b])) })
 	top := fileVersion(incs[newest])
 	winner := -1
@@ -194,11 +193,11 @@ func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[
 	if winner == -2 {
 		for _, i := range group {
 			if fileVersion(incs[i]) == top {
-				outcomes[i] = ImportConflict
+				outcomes[i] = incident.ImportConflict
 				errs[i] = &incident.Error{Code: incident.ECONFLICT,
 					Message: fmt.Sprintf("Several files hold version %d of this post-mortem with different content; which is newer cannot be told, so none was imported. Keep one of them, or raise its version.", top)}
 			} else {
-				outcomes[i] = ImportSuperseded
+				outcomes[i] = incident.ImportSuperseded
 			}
 		}
 		return
@@ -207,16 +206,16 @@ func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[
 	current := stored[winner]
 	switch {
 	case current == nil:
-		outcomes[winner] = ImportCreated
+		outcomes[winner] = incident.ImportCreated
 		p.created = append(p.created, w)
 	case sameContent(w, current):
-		outcomes[winner] = ImportUnchanged
+		outcomes[winner] = incident.ImportUnchanged
 		*w = *current
 	case top < current.Version:
-		outcomes[winner] = ImportConflict
+		outcomes[winner] = incident.ImportConflict
 		errs[winner] = staleFile(top, current)
 	default:
-		outcomes[winner] = ImportUpdated
+		outcomes[winner] = incident.ImportUpdated
 		w.ID, w.CreatedAt = current.ID, current.CreatedAt
 		w.Version = max(top, current.Version+1)
 		p.updated = append(p.updated, w)
@@ -228,12 +227,12 @@ func (p *importPlan) resolve(incs []*incident.Incident, group []int, stored map[
 		}
 		switch {
 		case !sameContent(incs[i], w):
-			outcomes[i] = ImportSuperseded
-		case outcomes[winner] == ImportConflict:
-			outcomes[i] = ImportConflict
+			outcomes[i] = incident.ImportSuperseded
+		case outcomes[winner] == incident.ImportConflict:
+			outcomes[i] = incident.ImportConflict
 			errs[i] = errs[winner]
 		default:
-			outcomes[i] = ImportUnchanged
+			outcomes[i] = incident.ImportUnchanged
 		}
 		p.followers[incs[i]] = w
 	}
@@ -316,6 +315,15 @@ func (p *importPlan) emit(tx *writeTx) error {
 		}
 	}
 	return nil
+}
+
+// storedVersions are the versions the updated incidents were read at.
+func (p *importPlan) storedVersions() []int {
+	from := make([]int, len(p.updated))
+	for i, inc := range p.updated {
+		from[i] = p.before[inc].Version
+	}
+	return from
 }
 
 // shareIDs tells each copy that was not written the id of the one that was.
@@ -437,6 +445,11 @@ func findImportMatches(tx *gorm.DB, incs []*incident.Incident, valid []int) (*im
 			matched[i] = id
 			ids = append(ids, id)
 		}
+	}
+	// Locked before they are read, so that what the import compares with
+	// is what it replaces, whatever another instance writes meanwhile.
+	if err := lockIncidents(tx, ids); err != nil {
+		return nil, err
 	}
 	stored, err := incidentsByID(tx, ids)
 	if err != nil {

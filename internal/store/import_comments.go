@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -44,7 +45,7 @@ func mergeImportedComments(wtx *writeTx, b ImportBatch, r *ImportResult) (int, e
 		switch {
 		case len(comments) == 0, r.CommentErrors[i] != nil, inc.ID == 0:
 			continue
-		case r.Outcomes[i] == ImportFailed, r.Outcomes[i] == ImportConflict:
+		case r.Outcomes[i] == incident.ImportFailed, r.Outcomes[i] == incident.ImportConflict:
 			continue
 		}
 		if _, seen := byIncident[inc.ID]; !seen {
@@ -104,6 +105,12 @@ func mergeImportedComments(wtx *writeTx, b ImportBatch, r *ImportResult) (int, e
 	}
 	if err := errors.Join(createRows(tx, withID), createRows(tx, withoutID)); err != nil {
 		return 0, err
+	}
+	if len(withID) > 0 {
+		highest := slices.MaxFunc(withID, func(a, b commentRow) int { return cmp.Compare(a.ID, b.ID) }).ID
+		if err := wtx.engine.claimIDs(tx, "comments", highest); err != nil {
+			return 0, err
+		}
 	}
 	for _, row := range append(withID, withoutID...) {
 		c := fromCommentRow(row)

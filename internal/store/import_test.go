@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
@@ -29,7 +28,7 @@ func external(t *testing.T, id string, version int, title string) *incident.Inci
 }
 
 // anyIdentical marks identical copies, of which exactly one is created.
-const anyIdentical store.ImportOutcome = -1
+const anyIdentical incident.ImportOutcome = -1
 
 // permutations returns every order of 0..n-1.
 func permutations(n int) [][]int {
@@ -54,7 +53,7 @@ func permutations(n int) [][]int {
 func TestImportCopiesInOneBatch(t *testing.T) {
 	type file struct {
 		inc     func(t *testing.T) *incident.Incident
-		outcome store.ImportOutcome
+		outcome incident.ImportOutcome
 	}
 	tests := []struct {
 		name   string
@@ -64,41 +63,41 @@ func TestImportCopiesInOneBatch(t *testing.T) {
 		{"identical copies: one is created, the others unchanged", []file{
 			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 2, "Same") }, anyIdentical},
 			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 2, "Same") }, anyIdentical},
-			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 1, "Older") }, store.ImportSuperseded},
+			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 1, "Older") }, incident.ImportSuperseded},
 		}, []string{"Same"}},
 		{"the newest version wins", []file{
-			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 2, "Old") }, store.ImportSuperseded},
-			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 7, "New") }, store.ImportCreated},
-			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 4, "Middle") }, store.ImportSuperseded},
+			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 2, "Old") }, incident.ImportSuperseded},
+			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 7, "New") }, incident.ImportCreated},
+			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 4, "Middle") }, incident.ImportSuperseded},
 		}, []string{"New"}},
 		{"copies joined through external_id", []file{
-			{func(t *testing.T) *incident.Incident { return external(t, "icco-42", 1, "Old") }, store.ImportSuperseded},
+			{func(t *testing.T) *incident.Incident { return external(t, "icco-42", 1, "Old") }, incident.ImportSuperseded},
 			{func(t *testing.T) *incident.Incident {
 				inc := copyOf(t, 5, 3, "Newest")
 				inc.ExternalID = "icco-42"
 				return inc
-			}, store.ImportCreated},
-			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 2, "Older") }, store.ImportSuperseded},
-			{func(t *testing.T) *incident.Incident { return copyOf(t, 9, 1, "Other") }, store.ImportCreated},
+			}, incident.ImportCreated},
+			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 2, "Older") }, incident.ImportSuperseded},
+			{func(t *testing.T) *incident.Incident { return copyOf(t, 9, 1, "Other") }, incident.ImportCreated},
 		}, []string{"Newest", "Other"}},
 		{"a tie at the newest version is a conflict", []file{
-			{func(t *testing.T) *incident.Incident { return external(t, "icco-7", 0, "Mine") }, store.ImportConflict},
-			{func(t *testing.T) *incident.Incident { return external(t, "icco-7", 0, "Yours") }, store.ImportConflict},
-			{func(t *testing.T) *incident.Incident { return copyOf(t, 9, 1, "Other") }, store.ImportCreated},
+			{func(t *testing.T) *incident.Incident { return external(t, "icco-7", 0, "Mine") }, incident.ImportConflict},
+			{func(t *testing.T) *incident.Incident { return external(t, "icco-7", 0, "Yours") }, incident.ImportConflict},
+			{func(t *testing.T) *incident.Incident { return copyOf(t, 9, 1, "Other") }, incident.ImportCreated},
 		}, []string{"Other"}},
 		{"one id, two incidents: the earlier created keeps the id", []file{
-			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 1, "Kept") }, store.ImportCreated},
+			{func(t *testing.T) *incident.Incident { return copyOf(t, 5, 1, "Kept") }, incident.ImportCreated},
 			{func(t *testing.T) *incident.Incident {
 				inc := copyOf(t, 5, 1, "Moved")
 				inc.CreatedAt = restoredAt.Add(time.Hour)
 				return inc
-			}, store.ImportCreated},
+			}, incident.ImportCreated},
 		}, []string{"Kept", "Moved"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, order := range permutations(len(tt.files)) {
-				s := storetest.Open(t)
+				s := storetest.Open(t, storetest.Selected(t))
 				batch := make([]*incident.Incident, len(order))
 				for k, i := range order {
 					batch[k] = tt.files[i].inc(t)
@@ -111,9 +110,9 @@ func TestImportCopiesInOneBatch(t *testing.T) {
 				for k, i := range order {
 					if tt.files[i].outcome == anyIdentical {
 						switch outcomes[k] {
-						case store.ImportCreated:
+						case incident.ImportCreated:
 							created++
-						case store.ImportUnchanged:
+						case incident.ImportUnchanged:
 						default:
 							t.Fatalf("order %v: identical copy %d is %v", order, i, outcomes[k])
 						}
@@ -122,14 +121,14 @@ func TestImportCopiesInOneBatch(t *testing.T) {
 					if outcomes[k] != tt.files[i].outcome {
 						t.Fatalf("order %v: file %d is %v (%v), want %v", order, i, outcomes[k], errs[k], tt.files[i].outcome)
 					}
-					if (outcomes[k] == store.ImportConflict) != (incident.ErrorCode(errs[k]) == incident.ECONFLICT) {
+					if (outcomes[k] == incident.ImportConflict) != (incident.ErrorCode(errs[k]) == incident.ECONFLICT) {
 						t.Fatalf("order %v: file %d: outcome %v with error %v", order, i, outcomes[k], errs[k])
 					}
 				}
 				if tt.files[0].outcome == anyIdentical && created != 1 {
 					t.Fatalf("order %v: %d identical copies created", order, created)
 				}
-				page, err := s.ListIncidents(context.Background(), store.Filter{})
+				page, err := s.ListIncidents(context.Background(), incident.Filter{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -151,7 +150,7 @@ func TestImportCopiesInOneBatch(t *testing.T) {
 				}
 				// Every copy reports the id of the incident it became.
 				for k, inc := range batch {
-					if outcomes[k] != store.ImportConflict && inc.ID == 0 {
+					if outcomes[k] != incident.ImportConflict && inc.ID == 0 {
 						t.Fatalf("order %v: copy %d reports no id", order, k)
 					}
 				}
@@ -166,7 +165,7 @@ func TestImportCopiesInOneBatch(t *testing.T) {
 // version.
 func TestStaleFileNeverUndoesAnEdit(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	exported := copyOf(t, 3, 1, "As exported")
 	if _, _, err := s.ImportIncidents(ctx, []*incident.Incident{exported}); err != nil {
 		t.Fatal(err)
@@ -186,7 +185,7 @@ func TestStaleFileNeverUndoesAnEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var e *incident.Error
-	if outcomes[0] != store.ImportConflict || !asError(errs[0], &e) || e.Code != incident.ECONFLICT || e.CurrentVersion != 2 {
+	if outcomes[0] != incident.ImportConflict || !asError(errs[0], &e) || e.Code != incident.ECONFLICT || e.CurrentVersion != 2 {
 		t.Fatalf("stale file: %v %v", outcomes[0], errs[0])
 	}
 	if got, _ := s.GetIncident(ctx, 3); got.Title != "Edited in Aftermath" || got.Version != 2 {
@@ -194,21 +193,21 @@ func TestStaleFileNeverUndoesAnEdit(t *testing.T) {
 	}
 	// A file without a version is version 1: stale too.
 	unversioned := copyOf(t, 3, 0, "No version")
-	if outcomes, _, _ := s.ImportIncidents(ctx, []*incident.Incident{unversioned}); outcomes[0] != store.ImportConflict {
+	if outcomes, _, _ := s.ImportIncidents(ctx, []*incident.Incident{unversioned}); outcomes[0] != incident.ImportConflict {
 		t.Fatalf("unversioned file over version 2: %v", outcomes[0])
 	}
 
 	current := copyOf(t, 3, 2, "Edited again, from the current export")
-	if outcomes, errs, _ := s.ImportIncidents(ctx, []*incident.Incident{current}); outcomes[0] != store.ImportUpdated || current.Version != 3 {
+	if outcomes, errs, _ := s.ImportIncidents(ctx, []*incident.Incident{current}); outcomes[0] != incident.ImportUpdated || current.Version != 3 {
 		t.Fatalf("edit at the current version: %v %v version %d", outcomes[0], errs[0], current.Version)
 	}
 	newer := copyOf(t, 3, 9, "From an instance that saw more edits")
-	if outcomes, _, _ := s.ImportIncidents(ctx, []*incident.Incident{newer}); outcomes[0] != store.ImportUpdated || newer.Version != 9 {
+	if outcomes, _, _ := s.ImportIncidents(ctx, []*incident.Incident{newer}); outcomes[0] != incident.ImportUpdated || newer.Version != 9 {
 		t.Fatalf("newer file: %v version %d", outcomes[0], newer.Version)
 	}
 	// An unchanged old file is not a conflict: it would change nothing.
 	same := copyOf(t, 3, 1, newer.Title)
-	if outcomes, _, _ := s.ImportIncidents(ctx, []*incident.Incident{same}); outcomes[0] != store.ImportUnchanged {
+	if outcomes, _, _ := s.ImportIncidents(ctx, []*incident.Incident{same}); outcomes[0] != incident.ImportUnchanged {
 		t.Fatalf("an old file with the current content: %v", outcomes[0])
 	}
 }
@@ -217,7 +216,7 @@ func TestStaleFileNeverUndoesAnEdit(t *testing.T) {
 // content is no write.
 func TestUpdateThatChangesNothingKeepsTheVersion(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
@@ -251,7 +250,7 @@ func TestUpdateThatChangesNothingKeepsTheVersion(t *testing.T) {
 // under a new id and the stored one is untouched.
 func TestImportMatchesByIDOnlyWithTheSameCreation(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	mine := copyOf(t, 4, 1, "Mine")
 	if _, _, err := s.ImportIncidents(ctx, []*incident.Incident{mine}); err != nil {
 		t.Fatal(err)
@@ -259,7 +258,7 @@ func TestImportMatchesByIDOnlyWithTheSameCreation(t *testing.T) {
 	theirs := copyOf(t, 4, 6, "Theirs")
 	theirs.CreatedAt = restoredAt.Add(-24 * time.Hour)
 	outcomes, _, err := s.ImportIncidents(ctx, []*incident.Incident{theirs})
-	if err != nil || outcomes[0] != store.ImportCreated || theirs.ID == 4 {
+	if err != nil || outcomes[0] != incident.ImportCreated || theirs.ID == 4 {
 		t.Fatalf("%v id %d %v", outcomes, theirs.ID, err)
 	}
 	if got, _ := s.GetIncident(ctx, 4); got.Title != "Mine" || got.Version != 1 {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -37,7 +36,7 @@ func typesOf(jobs []incident.DeliveryJob) []incident.EventType {
 // change is stored; a refused write leaves none, and an event no webhook
 // takes is not kept.
 func TestOutboxIsPartOfTheWrite(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil { // no webhook yet
@@ -73,9 +72,9 @@ func TestOutboxIsPartOfTheWrite(t *testing.T) {
 // an incident's later event waits for its earlier one; a failed attempt is
 // retried when it is due.
 func TestClaimsAreLeasedAndOrdered(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "claims.db")
+	dsn := storetest.DSN(t, storetest.Selected(t))
 	open := func() *store.Store {
-		s, err := store.Open(context.Background(), path, store.Options{})
+		s, err := store.Open(context.Background(), dsn, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +166,7 @@ func TestClaimsAreLeasedAndOrdered(t *testing.T) {
 // TestDeliveriesAreGivenUpAfterADay: a delivery not made within 24 hours
 // is failed, and its incident's later events go on.
 func TestDeliveriesAreGivenUpAfterADay(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	now := time.Now().UTC()
 	s.Now = func() time.Time { return now }
 	ctx := context.Background()
@@ -192,8 +191,8 @@ func TestDeliveriesAreGivenUpAfterADay(t *testing.T) {
 // across runs and across stores on one database; a new due date that
 // passes is reminded of again; items done or not yet due are not.
 func TestOverdueRemindersGoOutOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "remind.db")
-	s, err := store.Open(context.Background(), path, store.Options{})
+	dsn := storetest.DSN(t, storetest.Selected(t))
+	s, err := store.Open(context.Background(), dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +212,7 @@ func TestOverdueRemindersGoOutOnce(t *testing.T) {
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
 	}
-	second, err := store.Open(ctx, path, store.Options{})
+	second, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

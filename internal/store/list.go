@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -14,51 +13,7 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/search"
 )
 
-// Page sizes for lists.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 500
-)
-
-// Filter narrows a list of incidents. Zero fields do not filter. Lists are
-// ordered newest first by started_at (created_at when that is unknown),
-// unless Sort says otherwise.
-type Filter struct {
-	Service  string // a name or key; matched by key
-	Severity incident.Severity
-	// Statuses keeps incidents in any of these statuses ("open" on the
-	// pages is every status but resolved).
-	Statuses         []incident.Status
-	PostmortemStatus incident.PostmortemStatus
-	OutageType       incident.OutageType
-	CauseCategory    string
-	Tag              string
-	Query            string     // full text over title, summary, description, causes, factors, gaps
-	Since            *time.Time // started_at at or after
-	Until            *time.Time // started_at before
-	Limit            int        // 0 means DefaultLimit; more than MaxLimit is refused
-	Cursor           string     // from the previous page's NextCursor; it must come from the same Sort
-	Sort             Sort       // "" means SortNewest
-	// NoTotal leaves Page.Total at 0: for lists that do not show it,
-	// where counting thousands of matches would be the bulk of the work.
-	NoTotal bool
-}
-
-// Sort is the order of a list.
-type Sort string
-
-// The orders a list can take. Each walks an index, so a page costs the
-// same however long the history.
-const (
-	SortNewest  Sort = "newest"  // started_at (or created_at) descending
-	SortOldest  Sort = "oldest"  // started_at (or created_at) ascending
-	SortUpdated Sort = "updated" // last changed first
-)
-
-// Sorts lists the orders, the default first.
-var Sorts = []Sort{SortNewest, SortOldest, SortUpdated}
-
-// order is how a Sort reads in SQL: the column it sorts on, the direction,
+// order is how an incident.Sort reads in SQL: the column it sorts on, the direction,
 // and the cursor's prefix (none for newest, whose cursors predate sorts).
 type order struct {
 	column string
@@ -66,17 +21,17 @@ type order struct {
 	prefix string
 }
 
-func (s Sort) order() (order, error) {
+func orderOf(s incident.Sort) (order, error) {
 	switch s {
-	case "", SortNewest:
+	case "", incident.SortNewest:
 		return order{"sort_at", true, ""}, nil
-	case SortOldest:
+	case incident.SortOldest:
 		return order{"sort_at", false, "o"}, nil
-	case SortUpdated:
+	case incident.SortUpdated:
 		return order{"updated_at", true, "u"}, nil
 	}
 	return order{}, &incident.Error{Code: incident.EMALFORMED, Message: "The sort order is not known.",
-		Fields: map[string]string{"sort": incident.MustBeOneOf(Sorts)}}
+		Fields: map[string]string{"sort": incident.MustBeOneOf(incident.Sorts)}}
 }
 
 // sql is the ORDER BY clause.
@@ -106,26 +61,19 @@ func (o order) key(r *incidentRow) int64 {
 	return r.SortAt
 }
 
-// Page is one page of a list.
-type Page struct {
-	Items      []incident.Incident `json:"items"`
-	NextCursor string              `json:"next_cursor"`
-	Total      int64               `json:"total"`
-}
-
 // ListIncidents returns one page of the incidents matching f, and how many
 // match in all.
-func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
+func (s *Store) ListIncidents(ctx context.Context, f incident.Filter) (*incident.Page, error) {
 	limit, err := checkLimit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.Sort.order(); err != nil {
+	if _, err := orderOf(f.Sort); err != nil {
 		return nil, err
 	}
-	var page *Page
+	var page *incident.Page
 	err = s.read(ctx, func(tx *gorm.DB) error {
-		page, err = listIncidents(tx, f, limit)
+		page, err = listIncidents(tx, s.engine, f, limit)
 		return err
 	})
 	return page, err
@@ -133,13 +81,13 @@ func (s *Store) ListIncidents(ctx context.Context, f Filter) (*Page, error) {
 
 // listIncidents reads one page and the total through db; ListIncidents
 // gives it one snapshot, so that the total counts the page's incidents.
-func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
-	ord, err := f.Sort.order()
+func listIncidents(db *gorm.DB, eng engine, f incident.Filter, limit int) (*incident.Page, error) {
+	ord, err := orderOf(f.Sort)
 	if err != nil {
 		return nil, err
 	}
-	plan := f.plan()
-	page := &Page{Items: []incident.Incident{}}
+	plan := planFilter(eng, f)
+	page := &incident.Page{Items: []incident.Incident{}}
 	if !f.NoTotal {
 		if page.Total, err = plan.count(db); err != nil {
 			return nil, err
@@ -180,8 +128,10 @@ func listIncidents(db *gorm.DB, f Filter, limit int) (*Page, error) {
 // order and probes the matching ids, rather than looking each match up.
 const probeAbove = 1000
 
-// filterPlan is a Filter as SQL conditions on incidents.
+// filterPlan is an incident.Filter as SQL conditions on incidents, in the
+// engine's dialect.
 type filterPlan struct {
+	engine  engine
 	columns []condition // on the incidents table's own columns
 	// idSets are queries yielding the ids of matching incidents from
 	// another table (tags, outage types, full text), each id once;
@@ -198,14 +148,16 @@ type condition struct {
 	sql  string
 	args []any
 	// ranged marks a range on started_at: walking the sort order, it is
-	// tested per row ("+"), as the id sets are, or SQLite drives the query
-	// by incidents_started and sorts every match with its texts (28 ms for
-	// the last 30 days of 100,000 incidents, against 2 ms walking).
+	// tested per row (engine.perRow), as the id sets are, or SQLite drives
+	// the query by incidents_started and sorts every match with its texts
+	// (28 ms for the last 30 days of 100,000 incidents, against 2 ms
+	// walking).
 	ranged bool
 }
 
-func (f Filter) plan() filterPlan {
-	var p filterPlan
+// planFilter turns a filter into SQL conditions in the engine's dialect.
+func planFilter(eng engine, f incident.Filter) filterPlan {
+	p := filterPlan{engine: eng}
 	column := func(sql string, arg any) { p.columns = append(p.columns, condition{sql: sql, args: []any{arg}}) }
 	idSet := func(sql string, arg any) { p.idSets = append(p.idSets, condition{sql: sql, args: []any{arg}}) }
 	if f.Service != "" {
@@ -244,49 +196,40 @@ func (f Filter) plan() filterPlan {
 		idSet("SELECT incident_id FROM incident_tags WHERE tag = ?", f.Tag)
 	}
 	if strings.TrimSpace(f.Query) != "" {
-		q := search.Parse(f.Query)
-		match, exclude := ftsQuery(q)
-		switch {
-		case q.Empty():
-			p.nothing = true // no words: nothing can match
-		case match != "":
-			idSet(ftsMatch, match)
-		default:
-			p.excluded = append(p.excluded, condition{sql: ftsMatch, args: []any{exclude}})
+		plan := eng.search(search.Parse(f.Query))
+		p.nothing = plan.nothing
+		if plan.match != nil {
+			p.idSets = append(p.idSets, *plan.match)
+		}
+		if plan.exclude != nil {
+			p.excluded = append(p.excluded, *plan.exclude)
 		}
 	}
 	return p
 }
 
 // apply adds the conditions to a query on incidents. With probe, an id set
-// is tested per row ("+" keeps SQLite from driving the query by it);
-// without, the query starts from the set's ids.
+// and a range are tested per row (engine.inSet, engine.perRow); without,
+// the query starts from the set's ids.
 func (p filterPlan) apply(q *gorm.DB, probe bool) *gorm.DB {
 	if p.nothing {
 		return q.Where("1 = 0")
 	}
 	for _, c := range p.columns {
 		if probe && c.ranged {
-			q = q.Where("+"+c.sql, c.args...)
+			q = q.Where(p.engine.perRow(c.sql), c.args...)
 			continue
 		}
 		q = q.Where(c.sql, c.args...)
 	}
-	in := "incidents.id IN (%s)"
-	if probe {
-		in = "+incidents.id IN (%s)"
-	}
 	for _, c := range p.idSets {
-		q = q.Where(fmt.Sprintf(in, c.sql), c.args...)
+		q = q.Where(p.engine.inSet(c.sql, probe), c.args...)
 	}
 	for _, c := range p.excluded {
 		q = q.Where("incidents.id NOT IN ("+c.sql+")", c.args...)
 	}
 	return q
 }
-
-// ftsMatch lists the ids of the incidents whose search entry matches.
-const ftsMatch = "SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?"
 
 // count counts the matching incidents. A lone id set is counted from its
 // own table: every id in it is a stored incident (foreign keys, and the
@@ -301,7 +244,7 @@ func (p filterPlan) count(db *gorm.DB) (int64, error) {
 		return 0, nil
 	case len(p.columns) == 0 && len(p.idSets) == 1 && len(p.excluded) == 0:
 		c := p.idSets[0]
-		err := db.Raw("SELECT count(*) FROM ("+c.sql+")", c.args...).Scan(&n).Error
+		err := db.Raw("SELECT count(*) FROM ("+c.sql+") AS matches", c.args...).Scan(&n).Error
 		return n, err
 	}
 	err := p.apply(db.Model(&incidentRow{}), p.byService).Count(&n).Error
@@ -311,10 +254,10 @@ func (p filterPlan) count(db *gorm.DB) (int64, error) {
 func checkLimit(limit int) (int, error) {
 	switch {
 	case limit == 0:
-		return DefaultLimit, nil
-	case limit < 0 || limit > MaxLimit:
+		return incident.DefaultLimit, nil
+	case limit < 0 || limit > incident.MaxLimit:
 		return 0, &incident.Error{Code: incident.EMALFORMED, Message: "The limit is out of range.",
-			Fields: map[string]string{"limit": fmt.Sprintf("must be between 1 and %d", MaxLimit)}}
+			Fields: map[string]string{"limit": fmt.Sprintf("must be between 1 and %d", incident.MaxLimit)}}
 	}
 	return limit, nil
 }

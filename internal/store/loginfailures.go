@@ -2,9 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
-
-	"gorm.io/gorm/clause"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
@@ -41,29 +40,30 @@ func (s *Store) RecordLoginFailure(ctx context.Context, name string, keys []stri
 	var lockedUntil time.Time
 	err := s.write(ctx, func(tx *writeTx) error {
 		tx.record("login.failed", "user", name, nil)
-		var rows []loginFailureRow
-		if err := tx.db.Where("key IN ?", keys).Find(&rows).Error; err != nil {
-			return err
-		}
-		byKey := map[string]loginFailureRow{}
-		for _, r := range rows {
-			byKey[r.Key] = r
-		}
 		now := tx.unix()
-		for _, key := range keys {
-			r := byKey[key]
-			if r.Key == "" || now-r.LastFailureAt > int64(p.Forget.Seconds()) {
-				r = loginFailureRow{Key: key}
+		// One statement per key counts the failure, so that failures
+		// arriving at several instances at once are all counted; keys in
+		// order, so that two such writes cannot deadlock.
+		for _, key := range slices.Sorted(slices.Values(keys)) {
+			var r loginFailureRow
+			err := tx.db.Raw(`INSERT INTO login_failures (key, failures, last_failure_at, locked_until) VALUES (?, 1, ?, 0)
+				ON CONFLICT (key) DO UPDATE SET
+					failures = CASE WHEN excluded.last_failure_at - login_failures.last_failure_at > ? THEN 1 ELSE login_failures.failures + 1 END,
+					locked_until = CASE WHEN excluded.last_failure_at - login_failures.last_failure_at > ? THEN 0 ELSE login_failures.locked_until END,
+					last_failure_at = excluded.last_failure_at
+				RETURNING key, failures, last_failure_at, locked_until`,
+				key, now, int64(p.Forget.Seconds()), int64(p.Forget.Seconds())).Scan(&r).Error
+			if err != nil {
+				return err
 			}
-			r.Failures++
-			r.LastFailureAt = now
-			if r.Failures >= p.Max {
-				r.LockedUntil = now + int64(p.Lockout.Seconds())
-				lockedUntil = fromUnix(r.LockedUntil)
-				tx.record("login.locked", "login", key, []incident.FieldChange{
-					incident.Set("failures", r.Failures), incident.Set("locked_until", lockedUntil)})
+			if r.Failures < p.Max {
+				continue
 			}
-			if err := tx.db.Clauses(clause.OnConflict{UpdateAll: true}).Create(&r).Error; err != nil {
+			r.LockedUntil = now + int64(p.Lockout.Seconds())
+			lockedUntil = fromUnix(r.LockedUntil)
+			tx.record("login.locked", "login", key, []incident.FieldChange{
+				incident.Set("failures", r.Failures), incident.Set("locked_until", lockedUntil)})
+			if err := tx.db.Model(&loginFailureRow{}).Where("key = ?", key).Update("locked_until", r.LockedUntil).Error; err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
 
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
 	"github.com/aftermath-sre/aftermath/migrations"
 )
@@ -107,7 +108,7 @@ func TestMigrationsFoldServiceKeysAndSearchText(t *testing.T) {
 	}
 	// Migration 5: the index holds folded text, as queries are folded.
 	for q, want := range map[string]int64{"payments": 1, "PAYMENTS down": 1, "strasse": 1, "straße": 1, "a": 1} {
-		page, err := s.ListIncidents(ctx, store.Filter{Query: q})
+		page, err := s.ListIncidents(ctx, incident.Filter{Query: q})
 		if err != nil || page.Total != want {
 			t.Errorf("search %q after the migration: %d found, %v", q, page.Total, err)
 		}

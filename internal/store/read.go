@@ -22,12 +22,13 @@ func (s *Store) GetIncident(ctx context.Context, id int64) (*incident.Incident, 
 	return inc, err
 }
 
-// read runs fn in one read transaction on the reader pool. Under WAL the
-// transaction's first read fixes a snapshot, and every later read in it
-// sees that same committed state, whatever commits meanwhile; without it,
-// each query could run on another pooled connection and see another state.
+// read runs fn in one read transaction on the reader pool, in which every
+// read sees the same committed state, whatever commits meanwhile (SQLite's
+// WAL fixes a snapshot at the first read; PostgreSQL's REPEATABLE READ
+// does the same); without it, each query could run on another pooled
+// connection and see another state.
 func (s *Store) read(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.reader.WithContext(ctx).Transaction(fn)
+	return translate(s.reader.WithContext(ctx).Transaction(fn, s.engine.readOptions()))
 }
 
 // getIncident loads one whole incident through db.

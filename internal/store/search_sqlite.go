@@ -38,31 +38,11 @@ func indexForSearch(tx *gorm.DB, incs []*incident.Incident) error {
 // searchRow is an incident's row of incidents_fts: its docid, then each
 // column's text.
 func searchRow(inc *incident.Incident) []any {
-	return []any{inc.ID, indexText(inc.Title), indexText(inc.Summary), indexText(inc.Description),
-		indexText(joinNonEmpty(inc.PrimaryCause.Category, inc.PrimaryCause.Description, inc.PrimaryCause.Trigger)),
-		indexText(findingsText(inc.ContributingFactors)), indexText(findingsText(inc.DetectionGaps))}
-}
-
-func findingsText(list []incident.Finding) string {
-	parts := make([]string, 0, 2*len(list))
-	for _, f := range list {
-		parts = append(parts, f.Category, f.Description)
+	row := []any{inc.ID}
+	for _, field := range searchedFields(inc) {
+		row = append(row, indexText(field))
 	}
-	return joinNonEmpty(parts...)
-}
-
-func joinNonEmpty(parts ...string) string {
-	var b strings.Builder
-	for _, p := range parts {
-		if p == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString("\n")
-		}
-		b.WriteString(p)
-	}
-	return b.String()
+	return row
 }
 
 // ftsQuery renders a search as FTS4 MATCH expressions, in the enhanced
@@ -121,3 +101,6 @@ func indexText(s string) string {
 	}
 	return s
 }
+
+// ftsMatch lists the ids of the incidents whose search entry matches.
+const ftsMatch = "SELECT docid FROM incidents_fts WHERE incidents_fts MATCH ?"

@@ -32,7 +32,7 @@ var searchDocs = []struct{ title, summary, description string }{
 
 func storeSearchDocs(t *testing.T) (*store.Store, map[int64]string) {
 	t.Helper()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	titles := map[int64]string{}
 	for _, d := range searchDocs {
 		inc := storetest.Linktree(t)
@@ -49,7 +49,7 @@ func storeSearchDocs(t *testing.T) (*store.Store, map[int64]string) {
 
 func found(t *testing.T, s *store.Store, titles map[int64]string, q string) []string {
 	t.Helper()
-	page, err := s.ListIncidents(context.Background(), store.Filter{Query: q, Limit: store.MaxLimit})
+	page, err := s.ListIncidents(context.Background(), incident.Filter{Query: q, Limit: incident.MaxLimit})
 	if err != nil {
 		t.Fatalf("%q: %v", q, err)
 	}
@@ -128,7 +128,7 @@ func TestSearchAgreesWithAPlainReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	var incs []incident.Incident
-	page, err := s.ListIncidents(ctx, store.Filter{Limit: store.MaxLimit})
+	page, err := s.ListIncidents(ctx, incident.Filter{Limit: incident.MaxLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestSearchAgreesWithAPlainReading(t *testing.T) {
 				want = append(want, incs[i].ID)
 			}
 		}
-		page, err := s.ListIncidents(ctx, store.Filter{Query: q, Limit: store.MaxLimit})
+		page, err := s.ListIncidents(ctx, incident.Filter{Query: q, Limit: incident.MaxLimit})
 		if err != nil {
 			t.Fatalf("%q: %v", q, err)
 		}

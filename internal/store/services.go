@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -27,39 +28,39 @@ type industryRow struct {
 
 func (industryRow) TableName() string { return "service_industries" }
 
-// ServiceSummary is a service with how often it failed.
-type ServiceSummary struct {
-	incident.Service
-	Incidents      int64  `json:"incidents"`
-	LastIncidentAt *int64 `json:"-"`
+// serviceCount is a service with how many incidents it has.
+type serviceCount struct {
+	Key       string
+	Name      string
+	Incidents int64
 }
 
 // ListServices returns every service by name, with incident counts and
 // direct relations, read from one snapshot.
-func (s *Store) ListServices(ctx context.Context) ([]ServiceSummary, error) {
-	var out []ServiceSummary
+func (s *Store) ListServices(ctx context.Context) ([]incident.ServiceSummary, error) {
+	var out []incident.ServiceSummary
 	err := s.read(ctx, func(tx *gorm.DB) error {
-		var rows []struct {
-			Key       string
-			Name      string
-			Incidents int64
-		}
+		var rows []serviceCount
 		err := tx.Table("services").
 			Select("services.key, services.name, COUNT(incidents.id) AS incidents").
 			Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
 			Group("services.key, services.name").
-			Order("LOWER(services.name), services.key").
 			Scan(&rows).Error
 		if err != nil {
 			return err
 		}
+		// Sorted here, not by the database: SQLite's lower() folds ASCII
+		// only, PostgreSQL's every letter its locale knows.
+		slices.SortFunc(rows, func(a, b serviceCount) int {
+			return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Key, b.Key))
+		})
 		relations, err := loadRelations(tx, nil)
 		if err != nil {
 			return err
 		}
-		out = make([]ServiceSummary, len(rows))
+		out = make([]incident.ServiceSummary, len(rows))
 		for i, r := range rows {
-			out[i] = ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
+			out[i] = incident.ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
 		}
 		return nil
 	})
@@ -114,6 +115,10 @@ func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change inci
 	var after *incident.Service
 	err := s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.unix()
+		var locked []string
+		if err := forUpdate(tx.Model(&serviceRow{})).Where("key = ?", key).Pluck("key", &locked).Error; err != nil {
+			return err
+		}
 		before, err := serviceIn(tx, key)
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)

@@ -74,7 +74,7 @@ func (s *Store) SimilarCandidates(ctx context.Context, keys []int64, exclude int
 			if i > 0 {
 				sql.WriteString(" UNION ALL ")
 			}
-			sql.WriteString("SELECT * FROM (SELECT incident_id FROM similarity_keys WHERE key = ? ORDER BY incident_id DESC LIMIT " + strconv.Itoa(postingsPerKey) + ")")
+			sql.WriteString("SELECT * FROM (SELECT incident_id FROM similarity_keys WHERE key = ? ORDER BY incident_id DESC LIMIT " + strconv.Itoa(postingsPerKey) + ") AS postings")
 			args = append(args, k)
 		}
 		var ids []int64
@@ -141,8 +141,14 @@ func (s *Store) SimilarCandidates(ctx context.Context, keys []int64, exclude int
 // ensureSimilarity rebuilds every incident's keys when they were made
 // with another scheme than this binary's (or none: a database migrated to
 // 00006). It reads the descriptions in id order and writes the keys of a
-// thousand incidents per transaction.
-func ensureSimilarity(ctx context.Context, writer *gorm.DB) error {
+// thousand incidents per transaction. Instances starting together on one
+// PostgreSQL database rebuild one at a time (engine.exclusively), and the
+// later ones find the keys made.
+func ensureSimilarity(ctx context.Context, eng engine, writer *gorm.DB) error {
+	return eng.exclusively(ctx, writer, "similarity keys", func(db *gorm.DB) error { return rebuildSimilarity(ctx, db) })
+}
+
+func rebuildSimilarity(ctx context.Context, writer *gorm.DB) error {
 	var current settingRow
 	err := writer.WithContext(ctx).Where("name = ?", similaritySchemeSetting).Take(&current).Error
 	if err == nil && current.Value == report.SimilarityScheme {

@@ -14,23 +14,27 @@ import (
 // through one read transaction, so whatever commits meanwhile is either
 // wholly visible to all of them or to none. An export reads through one,
 // so that its post-mortems, comments, catalogue and vocabularies agree.
-type Snapshot struct{ db *gorm.DB }
+type Snapshot struct {
+	db     *gorm.DB
+	engine engine
+}
 
 // Snapshot calls fn with a snapshot of the database, held until fn
-// returns. Under WAL a long snapshot does not stop writers; it only keeps
-// the pages it sees from being checkpointed away until it ends.
+// returns. A long snapshot does not stop writers: under SQLite's WAL it
+// only keeps the pages it sees from being checkpointed away until it ends,
+// and PostgreSQL keeps the row versions it sees from being vacuumed.
 func (s *Store) Snapshot(ctx context.Context, fn func(*Snapshot) error) error {
-	return s.read(ctx, func(tx *gorm.DB) error { return fn(&Snapshot{db: tx}) })
+	return s.read(ctx, func(tx *gorm.DB) error { return fn(&Snapshot{db: tx, engine: s.engine}) })
 }
 
 // ListIncidents returns one page of the incidents matching f, and how many
 // match in all, as (*Store).ListIncidents does.
-func (sn *Snapshot) ListIncidents(f Filter) (*Page, error) {
+func (sn *Snapshot) ListIncidents(f incident.Filter) (*incident.Page, error) {
 	limit, err := checkLimit(f.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return listIncidents(sn.db, f, limit)
+	return listIncidents(sn.db, sn.engine, f, limit)
 }
 
 // Comments returns the discussion of each incident named, oldest first.

@@ -78,7 +78,7 @@ func runAgainstWriter(t *testing.T, rounds int, write func(g int) error, read fu
 // while a writer changes what they read.
 func TestReadsSeeOneSnapshot(t *testing.T) {
 	ctx := context.Background()
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	base := storetest.Linktree(t)
 	setGeneration(base, 0)
 	if err := s.CreateIncident(ctx, base); err != nil {
@@ -121,7 +121,7 @@ func TestReadsSeeOneSnapshot(t *testing.T) {
 			created = append(created, inc.ID)
 			return nil
 		}, func() error {
-			for _, f := range []store.Filter{{Limit: 500}, {Tag: "churn", Limit: 500}, {Service: "linktree", Limit: 500}} {
+			for _, f := range []incident.Filter{{Limit: 500}, {Tag: "churn", Limit: 500}, {Service: "linktree", Limit: 500}} {
 				page, err := s.ListIncidents(ctx, f)
 				if err != nil {
 					return err
@@ -137,7 +137,7 @@ func TestReadsSeeOneSnapshot(t *testing.T) {
 	t.Run("export", func(t *testing.T) {
 		// Two incidents far apart in the list (on different pages), which
 		// the writer changes together in one transaction.
-		incs := seed.NewGenerator(6, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(store.MaxLimit + 100)
+		incs := seed.NewGenerator(6, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(incident.MaxLimit + 100)
 		setGeneration(incs[0], 0)
 		setGeneration(incs[len(incs)-1], 0)
 		if err := s.CreateIncidents(ctx, incs); err != nil {
@@ -164,7 +164,7 @@ func TestReadsSeeOneSnapshot(t *testing.T) {
 			seen := map[string]bool{}
 			n := 0
 			err := s.Snapshot(ctx, func(sn *store.Snapshot) error {
-				f := store.Filter{Limit: store.MaxLimit}
+				f := incident.Filter{Limit: incident.MaxLimit}
 				for {
 					page, err := sn.ListIncidents(f)
 					if err != nil {

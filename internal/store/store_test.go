@@ -16,7 +16,7 @@ import (
 )
 
 func TestCreateAndGetRoundTrip(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
@@ -37,7 +37,7 @@ func TestCreateAndGetRoundTrip(t *testing.T) {
 }
 
 func TestMigrationSeedsTheDefaultVocabulary(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	got, err := s.Vocabulary(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +85,7 @@ func TestOpenRefusesUnknownDatabases(t *testing.T) {
 // TestConcurrentWritersNeverSeeLocked runs eight writers and four readers
 // at once; with one writer connection and BEGIN IMMEDIATE, no call may fail.
 func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	const writers, perWriter = 8, 25
 	var wg sync.WaitGroup
@@ -101,7 +101,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 					return
 				default:
 				}
-				if _, err := s.ListIncidents(ctx, store.Filter{Query: "connection", Limit: 5}); err != nil {
+				if _, err := s.ListIncidents(ctx, incident.Filter{Query: "connection", Limit: 5}); err != nil {
 					errs <- err
 				}
 			}
@@ -133,7 +133,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	page, err := s.ListIncidents(ctx, store.Filter{Severity: incident.SEV3})
+	page, err := s.ListIncidents(ctx, incident.Filter{Severity: incident.SEV3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,14 +149,14 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 }
 
 func TestSearchFollowsUpdatesAndDeletes(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	inc := storetest.Linktree(t)
 	if err := s.CreateIncident(ctx, inc); err != nil {
 		t.Fatal(err)
 	}
 	count := func(q string) int64 {
-		page, err := s.ListIncidents(ctx, store.Filter{Query: q})
+		page, err := s.ListIncidents(ctx, incident.Filter{Query: q})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func TestSearchFollowsUpdatesAndDeletes(t *testing.T) {
 }
 
 func TestImportIncidents(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 
 	first := storetest.Linktree(t)
@@ -202,7 +202,7 @@ func TestImportIncidents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(outcomes, []store.ImportOutcome{store.ImportCreated, store.ImportFailed, store.ImportCreated}) {
+	if !slices.Equal(outcomes, []incident.ImportOutcome{incident.ImportCreated, incident.ImportFailed, incident.ImportCreated}) {
 		t.Fatalf("outcomes %v", outcomes)
 	}
 	if errs[0] != nil || errs[1] == nil || errs[2] != nil {
@@ -225,14 +225,14 @@ func TestImportIncidents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(outcomes, []store.ImportOutcome{store.ImportUnchanged, store.ImportUnchanged}) {
+	if !slices.Equal(outcomes, []incident.ImportOutcome{incident.ImportUnchanged, incident.ImportUnchanged}) {
 		t.Fatalf("re-import outcomes %v", outcomes)
 	}
 	changed := storetest.Linktree(t)
 	changed.ExternalID = "ext-1"
 	changed.Title = "Renamed"
 	outcomes, _, err = s.ImportIncidents(ctx, []*incident.Incident{changed})
-	if err != nil || outcomes[0] != store.ImportUpdated {
+	if err != nil || outcomes[0] != incident.ImportUpdated {
 		t.Fatalf("update: %v %v", outcomes, err)
 	}
 	if changed.ID != first.ID || changed.Version != 2 {
@@ -244,17 +244,17 @@ func TestImportIncidents(t *testing.T) {
 	stranger.ID = 77
 	stranger.CreatedAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	outcomes, _, err = s.ImportIncidents(ctx, []*incident.Incident{stranger})
-	if err != nil || outcomes[0] != store.ImportCreated || stranger.ID == 77 {
+	if err != nil || outcomes[0] != incident.ImportCreated || stranger.ID == 77 {
 		t.Fatalf("collision: %v id %d %v", outcomes, stranger.ID, err)
 	}
-	page, _ := s.ListIncidents(ctx, store.Filter{})
+	page, _ := s.ListIncidents(ctx, incident.Filter{})
 	if page.Total != 3 {
 		t.Fatalf("%d incidents, want 3", page.Total)
 	}
 }
 
 func TestDefineServices(t *testing.T) {
-	s := storetest.Open(t)
+	s := storetest.Open(t, storetest.Selected(t))
 	ctx := context.Background()
 	inc := storetest.Linktree(t)
 	inc.Service = "Payments API" // exists first under this spelling

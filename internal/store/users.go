@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -195,7 +196,7 @@ func mustJSON(v any) json.RawMessage {
 
 func userForUpdate(tx *writeTx, name string) (*userRow, error) {
 	var row userRow
-	err := tx.db.Where("name = ?", name).Take(&row).Error
+	err := forUpdate(tx.db).Where("name = ?", name).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, incident.Errorf(incident.ENOTFOUND, "User %q does not exist.", name)
 	}
@@ -205,11 +206,13 @@ func userForUpdate(tx *writeTx, name string) (*userRow, error) {
 // keepAnAdmin refuses a change that would leave no admin besides userID:
 // nobody could then manage accounts from the API.
 func keepAnAdmin(tx *writeTx, userID int64) error {
-	var others int64
-	if err := tx.db.Model(&userRow{}).Where("role = ? AND id <> ?", incident.RoleAdmin, userID).Count(&others).Error; err != nil {
+	// The admins' rows are locked, so that two admins demoting each other
+	// on two instances at once cannot both pass this check.
+	var admins []int64
+	if err := forUpdate(tx.db.Model(&userRow{})).Where("role = ?", incident.RoleAdmin).Order("id").Pluck("id", &admins).Error; err != nil {
 		return err
 	}
-	if others == 0 {
+	if !slices.ContainsFunc(admins, func(id int64) bool { return id != userID }) {
 		return &incident.Error{Code: incident.EINVALID, Message: "This is the last admin; make another admin first.",
 			Fields: map[string]string{"role": "the last admin must stay an admin"}}
 	}

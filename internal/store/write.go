@@ -49,6 +49,9 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		return err
 	}
 	return s.write(ctx, func(tx *writeTx) error {
+		if err := lockIncidents(tx.db, []int64{inc.ID}); err != nil {
+			return err
+		}
 		current, err := getIncident(tx.db, inc.ID)
 		if err != nil {
 			return err
@@ -71,7 +74,7 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 			return nil
 		}
 		inc.Version = current.Version + 1
-		if err := replaceIncidents(tx.db, []*incident.Incident{inc}, tx.now); err != nil {
+		if err := replaceIncidents(tx, []*incident.Incident{inc}, []int{current.Version}); err != nil {
 			return err
 		}
 		if err := tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), current, inc, incidentBookkeeping...); err != nil {
@@ -87,6 +90,9 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 // read back from the log.
 func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *writeTx) error {
+		if err := lockIncidents(tx.db, []int64{id}); err != nil {
+			return err
+		}
 		before, err := getIncident(tx.db, id)
 		if err != nil {
 			return err
@@ -98,7 +104,7 @@ func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
 		if res.RowsAffected == 0 {
 			return incident.Errorf(incident.ENOTFOUND, "Incident %d does not exist.", id)
 		}
-		if err := tx.db.Exec("DELETE FROM incidents_fts WHERE docid = ?", id).Error; err != nil {
+		if err := tx.engine.unindex(tx.db, []int64{id}); err != nil {
 			return err
 		}
 		if err := tx.recordChanges("incident.delete", "incident", strconv.FormatInt(id, 10), before, nil, incidentBookkeeping...); err != nil {
@@ -127,16 +133,34 @@ func (s *Store) prepareNew(inc *incident.Incident) {
 	inc.CreatedAt, inc.UpdatedAt = now, now
 }
 
-// insertIncidents writes new, validated incidents in tx. Those without an
-// id get one; those with one keep it.
-func insertIncidents(tx *gorm.DB, incs []*incident.Incident) error {
+// insertIncidents writes new, validated incidents in wtx. Those without an
+// id get one; those with one keep it (the write called lockIDs first).
+func insertIncidents(wtx *writeTx, incs []*incident.Incident) error {
 	if len(incs) == 0 {
 		return nil
+	}
+	tx := wtx.db
+	var brought int64 // the highest id the incidents bring
+	var fresh []*incident.Incident
+	for _, inc := range incs {
+		if inc.ID == 0 {
+			fresh = append(fresh, inc)
+		}
+		brought = max(brought, inc.ID)
+	}
+	// New ids come first: on PostgreSQL the sequence must be the first lock
+	// a create takes (see engine.newIDs).
+	ids, err := wtx.engine.newIDs(tx, "incidents", len(fresh))
+	if err != nil {
+		return err
+	}
+	for i, id := range ids {
+		fresh[i].ID = id
 	}
 	if err := ensureServices(tx, incs); err != nil {
 		return err
 	}
-	// Rows with and without a given id go in separate statements, so that
+	// Rows with and without an id go in separate statements, so that
 	// every row of a multi-row INSERT has the same columns.
 	var withID, withoutID []incidentRow
 	var newIncs []*incident.Incident
@@ -163,7 +187,12 @@ func insertIncidents(tx *gorm.DB, incs []*incident.Incident) error {
 	for i, inc := range newIncs {
 		inc.ID = withoutID[i].ID
 	}
-	return insertDependents(tx, incs)
+	if brought > 0 {
+		if err := wtx.engine.claimIDs(tx, "incidents", brought); err != nil {
+			return err
+		}
+	}
+	return insertDependents(wtx, incs)
 }
 
 // insertDependents writes the child rows and search entries of incidents
@@ -172,26 +201,27 @@ func insertIncidents(tx *gorm.DB, incs []*incident.Incident) error {
 // one, so an import in file-name order would otherwise build thousands of
 // tiny segments and merge them, at three times the cost; B-trees, too,
 // fill faster at their right edge.
-func insertDependents(tx *gorm.DB, incs []*incident.Incident) error {
+func insertDependents(wtx *writeTx, incs []*incident.Incident) error {
 	byID := slices.Clone(incs)
 	slices.SortFunc(byID, func(a, b *incident.Incident) int { return cmp.Compare(a.ID, b.ID) })
 	var c children
 	for _, inc := range byID {
 		c.append(inc)
 	}
-	if err := insertChildren(tx, &c); err != nil {
+	if err := insertChildren(wtx.db, &c); err != nil {
 		return err
 	}
-	return indexForSearch(tx, byID)
+	return wtx.engine.index(wtx.db, byID)
 }
 
-// replaceIncidents rewrites existing incidents in tx: the row is updated
-// (to the new version the caller set), its children and search entry
-// replaced.
-func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) error {
+// replaceIncidents rewrites existing incidents in wtx: the row is updated
+// from the version it was read at (from, one per incident) to the new
+// version the caller set, its children and search entry replaced.
+func replaceIncidents(wtx *writeTx, incs []*incident.Incident, from []int) error {
 	if len(incs) == 0 {
 		return nil
 	}
+	tx, now := wtx.db, wtx.now
 	if err := ensureServices(tx, incs); err != nil {
 		return err
 	}
@@ -203,18 +233,30 @@ func replaceIncidents(tx *gorm.DB, incs []*incident.Incident, now time.Time) err
 			return err
 		}
 		// Select("*") writes zero values too: a cleared field must clear.
-		if err := tx.Model(&incidentRow{ID: inc.ID}).Select("*").Omit("ID", "ServiceName", "Summary", "Description", "ImpactDescription", "WentWell", "WentWrong", "GotLucky").Updates(&row).Error; err != nil {
-			return translateWriteError(err)
+		// The version the write read is the UPDATE's condition: the row
+		// lock taken when it was read holds it already, and this makes
+		// sure.
+		res := tx.Model(&incidentRow{ID: inc.ID}).Where("version = ?", from[i]).Select("*").
+			Omit("ID", "ServiceName", "Summary", "Description", "ImpactDescription", "WentWell", "WentWrong", "GotLucky").Updates(&row)
+		if res.Error != nil {
+			return translateWriteError(res.Error)
+		}
+		if res.RowsAffected != 1 {
+			var current int
+			if err := tx.Model(&incidentRow{}).Where("id = ?", inc.ID).Pluck("version", &current).Error; err != nil {
+				return err
+			}
+			return staleVersion(from[i], current)
 		}
 		ids[i] = inc.ID
 	}
 	if err := deleteChildren(tx, ids); err != nil {
 		return err
 	}
-	if err := tx.Exec("DELETE FROM incidents_fts WHERE docid IN ?", ids).Error; err != nil {
+	if err := wtx.engine.unindex(tx, ids); err != nil {
 		return err
 	}
-	return insertDependents(tx, incs)
+	return insertDependents(wtx, incs)
 }
 
 func ensureServices(tx *gorm.DB, incs []*incident.Incident) error {
@@ -226,6 +268,9 @@ func ensureServices(tx *gorm.DB, incs []*incident.Incident) error {
 			rows = append(rows, serviceRow{Key: inc.ServiceKey, Name: inc.Service, CreatedAt: inc.CreatedAt.Unix()})
 		}
 	}
+	// In key order, so that two writes creating the same services wait
+	// for each other rather than deadlock.
+	slices.SortFunc(rows, func(a, b serviceRow) int { return cmp.Compare(a.Key, b.Key) })
 	// The first spelling seen stays the display name, and the incidents
 	// take it, so that what a write answers is what a read will show.
 	if err := createRows(tx.Clauses(clause.OnConflict{DoNothing: true}), rows); err != nil {

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
@@ -13,9 +15,10 @@ import (
 // actor from the request's context) and when (the store's clock, read once
 // so that every row of one change carries the same time).
 type writeTx struct {
-	db    *gorm.DB
-	actor incident.Actor
-	now   time.Time
+	db     *gorm.DB
+	engine engine
+	actor  incident.Actor
+	now    time.Time
 	// audit holds the entries the write recorded, appended to the audit
 	// log just before the commit.
 	audit []pendingAudit
@@ -42,7 +45,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 	now := s.Now().UTC()
 	queued := 0
 	err := s.writer.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		tx := &writeTx{db: db, actor: actor, now: now}
+		tx := &writeTx{db: db, engine: s.engine, actor: actor, now: now}
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -55,7 +58,25 @@ func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 	if err == nil && queued > 0 {
 		s.outboxWritten()
 	}
-	return err
+	return translate(err)
+}
+
+// forUpdate locks the rows a query reads until the write commits, so that
+// a write that reads, decides and then changes cannot be overtaken by
+// another instance's write of the same rows in between. SQLite's one
+// writer needs no lock, and GORM leaves the clause out there.
+func forUpdate(db *gorm.DB) *gorm.DB { return db.Clauses(clause.Locking{Strength: "UPDATE"}) }
+
+// lockIncidents locks the rows of the incidents with the given ids, in id
+// order (so that two writes locking overlapping sets cannot deadlock).
+func lockIncidents(tx *gorm.DB, ids []int64) error {
+	for chunk := range slices.Chunk(slices.Sorted(slices.Values(ids)), batchRows) {
+		var locked []int64
+		if err := forUpdate(tx.Model(&incidentRow{})).Where("id IN ?", chunk).Order("id").Pluck("id", &locked).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unix is the transaction's time in whole seconds, as timestamps are stored.

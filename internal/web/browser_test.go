@@ -111,3 +111,20 @@ func (b *browser) signedInAs() string {
 	name, _, _ := strings.Cut(after, `"`)
 	return name
 }
+
+// loginFrom posts the login form from a fresh browser, as a client at
+// address from behind a trusted proxy, and returns the status and the
+// Retry-After header.
+func (a *api) loginFrom(user, password, from string) (int, string) {
+	a.t.Helper()
+	req, _ := http.NewRequest("POST", a.url+"/login", strings.NewReader(url.Values{"username": {user}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("X-Forwarded-For", from)
+	resp, err := a.browser().client.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Retry-After")
+}

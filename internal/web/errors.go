@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -25,6 +26,7 @@ var statusOf = map[string]int{
 	incident.EINVALID:      http.StatusUnprocessableEntity,
 	incident.ERATELIMIT:    http.StatusTooManyRequests,
 	incident.EINTERNAL:     http.StatusInternalServerError,
+	incident.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // errorBody is the one error shape of the API.
@@ -58,8 +60,11 @@ func writeError(c *gin.Context, err error) {
 			c.Header("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
 	}
-	if status == http.StatusInternalServerError {
+	switch status {
+	case http.StatusInternalServerError:
 		logger(c).Error("internal error", "error", err.Error())
+	case http.StatusServiceUnavailable:
+		logger(c).Warn("database unavailable", "error", err.Error(), "cause", fmt.Sprint(errors.Unwrap(err)))
 	}
 	if isPage(c) {
 		writeErrorPage(c, status, detail)

@@ -8,29 +8,28 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // listFilter reads the list filters from the query string, refusing values
 // that could never match (SEV9, a malformed date) rather than answering an
 // empty page.
-func listFilter(c *gin.Context) (store.Filter, error) {
+func listFilter(c *gin.Context) (incident.Filter, error) {
 	return filterFrom(c, listParams)
 }
 
 // filterFrom reads the list filters after checking that the query string
 // holds only the parameters allowed, each once.
-func filterFrom(c *gin.Context, allowed []string) (store.Filter, error) {
+func filterFrom(c *gin.Context, allowed []string) (incident.Filter, error) {
 	if err := checkParams(c, allowed); err != nil {
-		return store.Filter{}, err
+		return incident.Filter{}, err
 	}
 	var errs incident.FieldErrors
-	f := store.Filter{
+	f := incident.Filter{
 		Service:          c.Query("service"),
 		Severity:         incident.Severity(c.Query("severity")),
 		Statuses:         statusList(c.Query("status")),
 		PostmortemStatus: incident.PostmortemStatus(c.Query("postmortem_status")),
-		Sort:             store.Sort(c.Query("sort")),
+		Sort:             incident.Sort(c.Query("sort")),
 		OutageType:       incident.OutageType(c.Query("outage_type")),
 		CauseCategory:    c.Query("cause_category"),
 		Tag:              c.Query("tag"),
@@ -42,7 +41,7 @@ func filterFrom(c *gin.Context, allowed []string) (store.Filter, error) {
 		checkEnum(&errs, "status", st, incident.Statuses)
 	}
 	checkEnum(&errs, "postmortem_status", f.PostmortemStatus, incident.PostmortemStatuses)
-	checkEnum(&errs, "sort", f.Sort, store.Sorts)
+	checkEnum(&errs, "sort", f.Sort, incident.Sorts)
 	checkEnum(&errs, "outage_type", f.OutageType, incident.OutageTypes)
 	f.Since = parseTimeParam(c, "since", &errs)
 	f.Until = parseTimeParam(c, "until", &errs)
@@ -56,9 +55,9 @@ func limitParam(c *gin.Context, errs *incident.FieldErrors) int {
 	if raw == "" {
 		return 0
 	}
-	limit, ok := incident.ParseCount(raw, store.MaxLimit)
+	limit, ok := incident.ParseCount(raw, incident.MaxLimit)
 	if !ok {
-		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(store.MaxLimit))
+		errs.Add("limit", "must be a number from 1 to "+strconv.Itoa(incident.MaxLimit))
 	}
 	return int(limit)
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +22,8 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
-// api is a real server over a fresh SQLite file, reached through real HTTP.
+// api is a real server over a fresh database (SQLite, or PostgreSQL when
+// the suite runs on it), reached through real HTTP.
 // Requests carry an admin's API token unless the test asks otherwise:
 // a.as(incident.RoleViewer) acts as a viewer, a.anonymous() with no
 // credentials at all.
@@ -60,13 +60,10 @@ func newAPIWith(t testing.TB, cfg web.Config) *api {
 	return serveAPI(t, openStore(t), cfg)
 }
 
+// openStore opens a fresh database on the backend the suite runs on.
 func openStore(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "api.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return storetest.Open(t, storetest.Selected(t))
 }
 
 // clock is a test's clock, moved by hand.
@@ -109,6 +106,13 @@ func serveAPI(t testing.TB, st *store.Store, cfg web.Config) *api {
 // for configurations that need the server's address first.
 func serveAPIOn(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) *api {
 	t.Helper()
+	return serveBare(t, st, cfg, ln).as(incident.RoleAdmin)
+}
+
+// serveBare serves st and returns an api without credentials, making no
+// account: for a second server on a database another one set up.
+func serveBare(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) *api {
+	t.Helper()
 	cfg.Store = st
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -128,10 +132,9 @@ func serveAPIOn(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) 
 		server.Close(context.Background())
 		st.Close()
 	})
-	a := &api{t: t, url: srv.URL, store: st, accounts: cfg.Accounts, server: server,
+	return &api{t: t, url: srv.URL, store: st, accounts: cfg.Accounts, server: server,
 		roles: &roleTokens{tokens: map[incident.Role]string{}, users: map[incident.Role]*incident.User{}},
 		spec:  &specCheck{url: srv.URL, server: server}}
-	return a.as(incident.RoleAdmin)
 }
 
 // as returns a copy of a that sends the token of an account with role

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // IncidentStore is what the incident handlers need from storage.
@@ -21,7 +20,7 @@ type IncidentStore interface {
 	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
 	UpdateIncident(ctx context.Context, inc *incident.Incident) error
 	DeleteIncident(ctx context.Context, id int64) error
-	ListIncidents(ctx context.Context, f store.Filter) (*store.Page, error)
+	ListIncidents(ctx context.Context, f incident.Filter) (*incident.Page, error)
 }
 
 func (s *Server) createIncident(c *gin.Context) {

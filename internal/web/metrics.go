@@ -18,8 +18,10 @@ import (
 
 // StatsStore is what /metrics reads from storage on every scrape.
 type StatsStore interface {
-	ReaderStats() sql.DBStats
-	WriterStats() sql.DBStats
+	// Engine names the database engine ("sqlite", "postgres").
+	Engine() string
+	// Pools gives each connection pool's statistics by name.
+	Pools() map[string]sql.DBStats
 	IncidentsByStatus(ctx context.Context) (map[incident.Status]int64, error)
 }
 

@@ -18,6 +18,7 @@ const scrapeTimeout = 2 * time.Second
 type storeCollector struct {
 	store StatsStore
 
+	engine                                             *prometheus.Desc
 	maxOpen, open, inUse, idle, waitCount, waitSeconds *prometheus.Desc
 	incidents                                          *prometheus.Desc
 }
@@ -27,7 +28,9 @@ func newStoreCollector(st StatsStore) *storeCollector {
 		return prometheus.NewDesc("aftermath_db_pool_"+name, help, []string{"pool"}, nil)
 	}
 	return &storeCollector{
-		store:       st,
+		store: st,
+		engine: prometheus.NewDesc("aftermath_db_info",
+			"The database engine the store runs on (always 1).", []string{"engine"}, nil),
 		maxOpen:     pool("max_open_connections", "Most connections the pool may open."),
 		open:        pool("open_connections", "Connections open, in use or idle."),
 		inUse:       pool("in_use_connections", "Connections in use now."),
@@ -41,15 +44,17 @@ func newStoreCollector(st StatsStore) *storeCollector {
 
 // Describe implements prometheus.Collector.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.maxOpen, c.open, c.inUse, c.idle, c.waitCount, c.waitSeconds, c.incidents} {
+	for _, d := range []*prometheus.Desc{c.engine, c.maxOpen, c.open, c.inUse, c.idle, c.waitCount, c.waitSeconds, c.incidents} {
 		ch <- d
 	}
 }
 
 // Collect implements prometheus.Collector.
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
-	c.collectPool(ch, "reader", c.store.ReaderStats())
-	c.collectPool(ch, "writer", c.store.WriterStats())
+	ch <- prometheus.MustNewConstMetric(c.engine, prometheus.GaugeValue, 1, c.store.Engine())
+	for name, stats := range c.store.Pools() {
+		c.collectPool(ch, name, stats)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()

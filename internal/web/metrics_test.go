@@ -66,6 +66,11 @@ func TestMetrics(t *testing.T) {
 	a.do("BREW", "/api/v1/incidents", nil)
 	families, text := a.scrape()
 
+	// SQLite has one writer; PostgreSQL a pool of them per instance.
+	writers := 1.0
+	if a.store.Engine() == "postgres" {
+		writers = 4
+	}
 	tests := []struct {
 		name   string
 		labels map[string]string
@@ -78,7 +83,8 @@ func TestMetrics(t *testing.T) {
 		{"aftermath_http_requests_total", map[string]string{"method": "other", "route": "unmatched", "status_class": "4xx"}, 1},
 		{"aftermath_http_request_duration_seconds", map[string]string{"method": "POST", "route": "/api/v1/incidents"}, 1},
 		{"aftermath_http_requests_in_flight", nil, 1}, // this scrape
-		{"aftermath_db_pool_max_open_connections", map[string]string{"pool": "writer"}, 1},
+		{"aftermath_db_pool_max_open_connections", map[string]string{"pool": "writer"}, writers},
+		{"aftermath_db_info", map[string]string{"engine": a.store.Engine()}, 1},
 		{"aftermath_db_pool_open_connections", map[string]string{"pool": "writer"}, 1},
 		{"aftermath_db_pool_in_use_connections", map[string]string{"pool": "writer"}, 0},
 		{"aftermath_db_pool_wait_count_total", map[string]string{"pool": "writer"}, 0},

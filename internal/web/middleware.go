@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -202,4 +203,16 @@ func CheckTrustedOrigins(origins []string) error {
 		}
 	}
 	return nil
+}
+
+// withDeadline gives the request's context a deadline, which every store
+// call made for it inherits: past it, a query waiting on a database that
+// does not answer returns, and the request fails with 503.
+func withDeadline(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/alertmanager"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/report"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // items is the shape of every list the API answers.
@@ -33,7 +32,7 @@ var apiOperations = map[string]operationDoc{
 
 	"POST /api/v1/incidents": {summary: "File an incident", body: incident.Incident{}, status: http.StatusCreated, answer: incident.Incident{}},
 	"GET /api/v1/incidents": {summary: "List incidents, newest first, with filters, full-text search, a cursor and a total",
-		query: listParams, status: http.StatusOK, answer: store.Page{}},
+		query: listParams, status: http.StatusOK, answer: incident.Page{}},
 	"GET /api/v1/incidents/:id": {summary: "One incident", status: http.StatusOK, answer: incident.Incident{}},
 	"PATCH /api/v1/incidents/:id": {summary: "Change an incident: a JSON merge patch carrying the version it was read at (409 if stale)",
 		body: incident.Incident{}, status: http.StatusOK, answer: incident.Incident{}},
@@ -41,7 +40,7 @@ var apiOperations = map[string]operationDoc{
 	"GET /api/v1/incidents/:id/postmortem.md": {summary: "The post-mortem as markdown with YAML front matter", status: http.StatusOK, answer: "text/markdown"},
 	"POST /api/v1/incidents/:id/comments":     {summary: "Comment on an incident; the author is whoever the credentials name", body: newComment{}, status: http.StatusCreated, answer: incident.Comment{}},
 	"GET /api/v1/incidents/:id/comments":      {summary: "An incident's discussion, oldest first", status: http.StatusOK, answer: items[incident.Comment]{}},
-	"GET /api/v1/services":                    {summary: "Every service with its incident count and relations", status: http.StatusOK, answer: items[store.ServiceSummary]{}},
+	"GET /api/v1/services":                    {summary: "Every service with its incident count and relations", status: http.StatusOK, answer: items[incident.ServiceSummary]{}},
 	"GET /api/v1/services/:key":               {summary: "One service (by name or key) with its history, patterns and blast radius", query: historyParams, status: http.StatusOK, answer: serviceDetail{}},
 	"PATCH /api/v1/services/:key":             {summary: "Change a service's name, dependencies, dependents or industries", body: incident.ServiceChange{}, status: http.StatusOK, answer: incident.Service{}},
 	"POST /api/v1/import":                     {summary: "Import one markdown post-mortem (ours or icco/postmortems): 201 created, 200 updated or unchanged, 409 older than the stored one", body: "text/markdown", status: http.StatusCreated, also: []int{http.StatusOK}, answer: incident.Incident{}},

@@ -23,7 +23,7 @@ type ActionItemStore interface {
 
 // dashboard is what the home page shows: what needs attention now.
 type dashboard struct {
-	Open, Review, Published *store.Page
+	Open, Review, Published *incident.Page
 	Overdue                 []actionRow
 	OverdueTotal            int64
 	LastMonth               int64
@@ -53,14 +53,14 @@ func (s *Server) home(c *gin.Context) {
 	d := dashboard{Today: now.Format(time.DateOnly)}
 	monthAgo := now.AddDate(0, 0, -30)
 	g, gctx := errgroup.WithContext(ctx)
-	list := func(dst **store.Page, f store.Filter) {
+	list := func(dst **incident.Page, f incident.Filter) {
 		g.Go(func() (err error) { *dst, err = s.store.ListIncidents(gctx, f); return err })
 	}
-	list(&d.Open, store.Filter{Statuses: openStatuses, Limit: 12})
-	list(&d.Review, store.Filter{PostmortemStatus: incident.PostmortemInReview, Limit: 8})
-	list(&d.Published, store.Filter{PostmortemStatus: incident.PostmortemPublished, Limit: 6, NoTotal: true})
+	list(&d.Open, incident.Filter{Statuses: openStatuses, Limit: 12})
+	list(&d.Review, incident.Filter{PostmortemStatus: incident.PostmortemInReview, Limit: 8})
+	list(&d.Published, incident.Filter{PostmortemStatus: incident.PostmortemPublished, Limit: 6, NoTotal: true})
 	g.Go(func() error {
-		page, err := s.store.ListIncidents(gctx, store.Filter{Since: &monthAgo, Limit: 1})
+		page, err := s.store.ListIncidents(gctx, incident.Filter{Since: &monthAgo, Limit: 1})
 		if err == nil {
 			d.LastMonth = page.Total
 		}

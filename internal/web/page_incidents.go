@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // listFields are the list's filters as the URL carries them, in the order
@@ -112,7 +111,7 @@ type choices struct {
 	ActionStatuses     []incident.ActionStatus
 	Causes, Gaps       []string
 	Services           []string
-	Sorts              []store.Sort
+	Sorts              []incident.Sort
 	OpenStatuses       string
 }
 
@@ -141,7 +140,7 @@ func (s *Server) choicesFor(ctx context.Context) (choices, error) {
 		Severities: incident.Severities, Statuses: incident.Statuses, PostmortemStatuses: incident.PostmortemStatuses,
 		OutageTypes: incident.OutageTypes, DetectionMethods: incident.DetectionMethods,
 		ActionKinds: incident.ActionKinds, ActionStatuses: incident.ActionStatuses,
-		Causes: vocab.Causes, Gaps: vocab.Gaps, Services: services, Sorts: store.Sorts,
+		Causes: vocab.Causes, Gaps: vocab.Gaps, Services: services, Sorts: incident.Sorts,
 		OpenStatuses: strings.Join(open, ","),
 	}, nil
 }
@@ -149,7 +148,7 @@ func (s *Server) choicesFor(ctx context.Context) (choices, error) {
 // incidentList is what the list page shows.
 type incidentList struct {
 	Query   listQuery
-	Page    *store.Page
+	Page    *incident.Page
 	Choices choices
 	// Problem is set when a filter could not be read; the filters are
 	// shown as typed, with the problem beside them.
@@ -167,7 +166,7 @@ func (s *Server) incidentsPage(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	data := incidentList{Query: newListQuery(c.Request.URL.Query()), Choices: ch, Page: &store.Page{}}
+	data := incidentList{Query: newListQuery(c.Request.URL.Query()), Choices: ch, Page: &incident.Page{}}
 	status := http.StatusOK
 	filter, err := filterFrom(c, pageListParams)
 	if err == nil {

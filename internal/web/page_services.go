@@ -8,7 +8,6 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/report"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // servicesPage lists every service with how often it failed and what it
@@ -24,7 +23,7 @@ func (s *Server) servicesPage(c *gin.Context) {
 		names[svc.Key] = svc.Name
 	}
 	renderView(c, http.StatusOK, "services", newView(c, "Services", "services", struct {
-		Services []store.ServiceSummary
+		Services []incident.ServiceSummary
 		Names    map[string]string
 	}{services, names}))
 }

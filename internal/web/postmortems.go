@@ -11,13 +11,12 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/archive"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // PostmortemStore is what the markdown handlers need from storage.
 type PostmortemStore interface {
 	archive.Snapshotter
-	ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]store.ImportOutcome, []error, error)
+	ImportIncidents(ctx context.Context, incs []*incident.Incident) ([]incident.ImportOutcome, []error, error)
 	GetIncident(ctx context.Context, id int64) (*incident.Incident, error)
 }
 
@@ -75,7 +74,7 @@ func (s *Server) importPostmortem(c *gin.Context) {
 		return
 	}
 	status := http.StatusOK
-	if outcomes[0] == store.ImportCreated {
+	if outcomes[0] == incident.ImportCreated {
 		status = http.StatusCreated
 		c.Header("Location", fmt.Sprintf("/api/v1/incidents/%d", stored.ID))
 	}

@@ -77,7 +77,18 @@ type Config struct {
 	PublicURL string
 	// Collectors are more metrics for /metrics (the webhook worker's).
 	Collectors []prometheus.Collector
+	// RequestTimeout bounds how long a request of the API or the pages may
+	// wait for the database (DefaultRequestTimeout when 0), so that one
+	// that does not answer (stopped, cut off by the network) fails the
+	// request with 503 rather than holding it: PostgreSQL's own timeouts
+	// cannot fire on a server that does not run. The export, which streams
+	// every post-mortem, is bounded by the server's write timeout instead.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is Config.RequestTimeout's default: the
+// statement_timeout the store sets on PostgreSQL.
+const DefaultRequestTimeout = 30 * time.Second
 
 // Server routes HTTP requests to handlers.
 type Server struct {
@@ -95,6 +106,8 @@ type Server struct {
 	// surface.
 	rules    map[string]Access
 	surfaces map[string]surface
+	// requestTimeout bounds a request's wait for the database.
+	requestTimeout time.Duration
 	// openAPIDoc is the OpenAPI description of the routes, built once.
 	openAPIDoc []byte
 
@@ -113,6 +126,9 @@ func New(cfg Config) *Server {
 	if cfg.Accounts == nil {
 		cfg.Accounts = auth.New(auth.Config{Store: cfg.Store})
 	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
 	if cfg.Webhooks == nil {
 		cfg.Webhooks = &webhooks.Manager{Store: cfg.Store, Keyring: webhooks.NoKeyring("the server was started without one")}
 	}
@@ -121,8 +137,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(),
 		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}, surfaces: map[string]surface{},
-		webhooks: cfg.Webhooks, alertMapping: cfg.Alertmanager, publicFeeds: cfg.PublicFeeds,
-		publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
+		requestTimeout: cfg.RequestTimeout, webhooks: cfg.Webhooks, alertMapping: cfg.Alertmanager,
+		publicFeeds: cfg.PublicFeeds, publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	s.plainSessions = s.newSessionManager(false)
 	s.secureSessions = s.newSessionManager(true)
 	s.crossOrigin = newCrossOriginProtection(cfg.TrustedOrigins, cfg.Logger)
@@ -277,6 +293,9 @@ func (s *Server) routes(m *metrics) []route {
 // covers the pages too) and has its body capped.
 func (s *Server) chain(rt route, limiter *rateLimiter) []gin.HandlerFunc {
 	var h []gin.HandlerFunc
+	if (rt.surface == apiSurface || rt.surface == pageSurface) && rt.path != "/api/v1/export.zip" {
+		h = append(h, withDeadline(s.requestTimeout))
+	}
 	switch rt.surface {
 	case probeSurface:
 		if rt.access != AccessOpen {
@@ -323,7 +342,7 @@ func (s *Server) readyz(c *gin.Context) {
 	if err := s.store.Ping(ctx); err != nil {
 		logger(c).Warn("not ready", "error", err.Error())
 		c.JSON(http.StatusServiceUnavailable, errorBody{Error: errorDetail{
-			Code: "unavailable", Message: "The database does not answer.", RequestID: requestID(c)}})
+			Code: incident.EUNAVAILABLE, Message: "The database does not answer.", RequestID: requestID(c)}})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

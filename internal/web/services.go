@@ -8,14 +8,13 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/report"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // ServiceStore is what the service handlers need from storage; a
 // service's history is a report over the reader pool.
 type ServiceStore interface {
 	ReportStore
-	ListServices(ctx context.Context) ([]store.ServiceSummary, error)
+	ListServices(ctx context.Context) ([]incident.ServiceSummary, error)
 	GetService(ctx context.Context, nameOrKey string) (*incident.Service, error)
 	UpdateService(ctx context.Context, nameOrKey string, change incident.ServiceChange) (*incident.Service, error)
 }

@@ -229,19 +229,7 @@ func TestLoginRateLimit(t *testing.T) {
 	a := newAPIWith(t, web.Config{TrustedProxies: []string{"127.0.0.1", "::1"}})
 	a.addUser("sam", incident.RoleViewer, password)
 	a.addUser("kim", incident.RoleViewer, password)
-	try := func(user, pw, from string) (int, string) {
-		b := a.browser()
-		req, _ := http.NewRequest("POST", a.url+"/login", strings.NewReader(url.Values{"username": {user}, "password": {pw}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-		req.Header.Set("X-Forwarded-For", from)
-		resp, err := b.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode, resp.Header.Get("Retry-After")
-	}
+	try := a.loginFrom
 
 	// Per account: failures from ten addresses lock sam everywhere.
 	for i := range 9 {

@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
@@ -201,14 +200,7 @@ func TestSecretsNeverStoredInClear(t *testing.T) {
 	b.login("sam", "the second password")
 	session2 := b.cookie()
 
-	var db []byte
-	for _, suffix := range []string{"", "-wal"} {
-		data, err := os.ReadFile(filepath.Join(filepath.Dir(a.store.Path()), filepath.Base(a.store.Path())+suffix))
-		if err != nil && suffix == "" {
-			t.Fatal(err)
-		}
-		db = append(db, data...)
-	}
+	db := storetest.Contents(t, a.store)
 	for what, secret := range map[string]string{
 		"the first password": password, "the second password": "the second password",
 		"the API token": made.Token, "the token's secret part": strings.TrimPrefix(made.Token, "aft_"),

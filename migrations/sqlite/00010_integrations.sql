@@ -23,7 +23,7 @@ CREATE TABLE incident_alerts (
     incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
     fingerprint TEXT NOT NULL,
     starts_at   INTEGER NOT NULL,
-    firing      INTEGER NOT NULL,
+    firing      BOOLEAN NOT NULL,
     PRIMARY KEY (incident_id, fingerprint)
 );
 
@@ -37,7 +37,7 @@ CREATE TABLE webhooks (
     url             TEXT NOT NULL,
     description     TEXT NOT NULL DEFAULT '',
     events          TEXT NOT NULL,
-    enabled         INTEGER NOT NULL DEFAULT 1,
+    enabled         BOOLEAN NOT NULL DEFAULT 1,
     disabled_reason TEXT NOT NULL DEFAULT '',
     secret          BLOB NOT NULL,
     previous_secret BLOB,
