@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -130,8 +131,15 @@ func (b *alertBatcher) run() {
 func (s *Store) applyAlerts(batch []*alertRequest) {
 	errs := make([]error, len(batch))
 	vocab, err := s.Vocabulary(context.Background())
-	if err == nil {
+	// A batch that lost a deadlock to another instance's write (a person's
+	// edit of several incidents, say) is applied again; its notifications
+	// are answered only once it committed.
+	for attempt := 1; err == nil || retryable(err) && attempt <= 3; attempt++ {
+		clear(errs)
 		err = s.write(context.Background(), func(tx *writeTx) error {
+			if err := lockAlertGroups(tx, batch); err != nil {
+				return err
+			}
 			groups := map[string]*alertGroupState{}
 			for i, req := range batch {
 				if req.ctx.Err() != nil {
@@ -147,6 +155,9 @@ func (s *Store) applyAlerts(batch []*alertRequest) {
 			}
 			return nil
 		})
+		if err == nil {
+			break
+		}
 	}
 	for i, req := range batch {
 		if err != nil {
@@ -154,6 +165,42 @@ func (s *Store) applyAlerts(batch []*alertRequest) {
 		}
 		req.done <- errs[i]
 	}
+}
+
+// lockAlertGroups takes, before anything else in the batch, the locks its
+// notifications need on PostgreSQL: the row of each group, in the order of
+// their keys, and then the rows of their incidents, in id order (the order
+// every other write locks incidents in). Taken in one order by every
+// instance, they cannot deadlock; taken first, no two instances apply one
+// group's notifications at once. A group seen for the first time gets its
+// row now, empty (INSERT … ON CONFLICT DO NOTHING waits for another
+// instance inserting the same key, then finds the row): so two instances
+// never both open an incident for one new group. On SQLite, whose one
+// writer applies one batch at a time, the same statements only cost a
+// moment.
+func lockAlertGroups(tx *writeTx, batch []*alertRequest) error {
+	var keys []string
+	for _, req := range batch {
+		if req.ctx.Err() == nil {
+			keys = append(keys, req.note.GroupKey)
+		}
+	}
+	slices.Sort(keys)
+	var incidents []int64
+	for _, key := range slices.Compact(keys) {
+		err := tx.db.Clauses(clause.OnConflict{DoNothing: true}).Create(&alertGroupRow{GroupKey: key, UpdatedAt: tx.unix()}).Error
+		if err != nil {
+			return err
+		}
+		var row alertGroupRow
+		if err := forUpdate(tx.db).Where("group_key = ?", key).Take(&row).Error; err != nil {
+			return err
+		}
+		if row.IncidentID != nil {
+			incidents = append(incidents, *row.IncidentID)
+		}
+	}
+	return lockIncidents(tx.db, incidents)
 }
 
 // applyInSavepoint runs fn so that, should it fail, what it wrote, recorded
@@ -212,13 +259,12 @@ func applyAlert(tx *writeTx, groups map[string]*alertGroupState, req *alertReque
 	return saveAlertGroup(tx, g)
 }
 
-// loadAlertGroup reads a group, its incident and its alerts. On
-// PostgreSQL the group's row is locked first, so that instances apply one
-// group's notifications one after another.
+// loadAlertGroup reads a group, its incident and its alerts, locked
+// already (lockAlertGroups).
 func loadAlertGroup(tx *writeTx, key string) (*alertGroupState, error) {
 	g := &alertGroupState{AlertGroup: incident.AlertGroup{Key: key, Alerts: map[string]incident.AlertState{}}}
 	var row alertGroupRow
-	err := tx.db.Clauses(clause.Locking{Strength: "UPDATE"}).Where("group_key = ?", key).Take(&row).Error
+	err := tx.db.Where("group_key = ?", key).Take(&row).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return g, nil

@@ -46,7 +46,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, limit int, lease time.Durat
 			return err
 		}
 		var ids []int64
-		q := `SELECT d.id FROM webhook_deliveries d WHERE ` + claimable + ` ORDER BY d.next_attempt_ms, d.id LIMIT @limit` + claimLocking
+		q := `SELECT d.id FROM webhook_deliveries d WHERE ` + claimable + ` ORDER BY d.next_attempt_ms, d.id LIMIT @limit` + tx.engine.claimLock("d")
 		args["limit"] = limit
 		if err := tx.db.Raw(q, args).Scan(&ids).Error; err != nil || len(ids) == 0 {
 			return err
@@ -155,7 +155,3 @@ func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time) (int64, e
 	})
 	return removed, err
 }
-
-// claimLocking ends the claim's SELECT. SQLite has one writer, whose
-// transaction already keeps every other claim out.
-const claimLocking = ""

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/alertmanager/alertstorm"
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
+	"github.com/aftermath-sre/aftermath/internal/web"
 )
 
 // stormSenders is how many senders post at once: a few Alertmanager
@@ -149,4 +151,39 @@ func BenchmarkAlertStorm(b *testing.B) {
 	}
 	b.ReportMetric(float64(p99(all).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "notifications/s")
+}
+
+// TestAlertStormOnTwoInstances: two instances on one database each take
+// the whole storm at once, as behind a pair of Alertmanagers that each
+// send every notification, to different instances. Still exactly one
+// incident per group and each alert once on its timeline: the instances
+// take a group's notifications one after another (on PostgreSQL, by the
+// group's row lock; a group seen for the first time gets its row before
+// either opens an incident).
+func TestAlertStormOnTwoInstances(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			dsn := storetest.DSN(t, b)
+			c := &clock{now: time.Now().UTC()}
+			one := instance(t, dsn, c, web.Config{})
+			two := instance(t, dsn, c, web.Config{})
+			senders := []*api{one.as(incident.RoleResponder)}
+			senders = append(senders, two.withToken(senders[0].token))
+			s := alertstorm.New(1000, 40, 3)
+			var wg sync.WaitGroup
+			for _, a := range senders {
+				wg.Go(func() {
+					statuses, _ := sendStorm(t, a, s)
+					for i, status := range statuses {
+						if status < 200 || status > 299 {
+							t.Errorf("notification %d answered %d", i, status)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			checkStorm(t, one.as(incident.RoleAdmin), s)
+		})
+	}
 }
