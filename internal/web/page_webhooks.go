@@ -160,14 +160,7 @@ func (s *Server) webhookLogPage(c *gin.Context) {
 		return
 	}
 	var errs incident.FieldErrors
-	var before int64
-	if raw := c.Query("cursor"); raw != "" {
-		if n, ok := incident.ParseID(raw); ok {
-			before = n
-		} else {
-			errs.Add("cursor", "must be the link to older deliveries")
-		}
-	}
+	before := deliveryCursor(c, &errs, "must be the link to older deliveries")
 	if err := badParams(&errs); err != nil {
 		writeError(c, err)
 		return

@@ -171,14 +171,7 @@ func (s *Server) listDeliveries(c *gin.Context) {
 	}
 	var errs incident.FieldErrors
 	limit := limitParam(c, &errs)
-	var before int64
-	if raw := c.Query("cursor"); raw != "" {
-		if n, ok := incident.ParseID(raw); ok {
-			before = n
-		} else {
-			errs.Add("cursor", "must be the next_cursor of an earlier page")
-		}
-	}
+	before := deliveryCursor(c, &errs, "must be the next_cursor of an earlier page")
 	if err := badParams(&errs); err != nil {
 		writeError(c, err)
 		return
@@ -189,6 +182,21 @@ func (s *Server) listDeliveries(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, page)
+}
+
+// deliveryCursor reads the cursor of a delivery log's page: the id the
+// page starts below, 0 for the first page. A cursor that is not one is
+// added to errs with problem.
+func deliveryCursor(c *gin.Context, errs *incident.FieldErrors, problem string) int64 {
+	raw := c.Query("cursor")
+	if raw == "" {
+		return 0
+	}
+	n, ok := incident.ParseID(raw)
+	if !ok {
+		errs.Add("cursor", problem)
+	}
+	return n
 }
 
 // webhookID reads the :id path parameter of a webhook route.
