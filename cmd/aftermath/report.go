@@ -19,9 +19,11 @@ func reportCommand() *cobra.Command {
 		Short: "Pattern report: what keeps failing, why, and how fast it is noticed",
 		Long: `Pattern report over the incidents that started in [--since, --until):
 counts by service, severity, outage type, tag, cause, factor, gap, detection
-method and month; time to detect, mitigate and resolve (median, p90); causes
-that come back; incidents that came back after a fix; action items; and
-incidents whose timestamps are missing or inconsistent.
+method and month; time to detect, mitigate and resolve (median, p90); failures
+that come back (near-identical causes or factors on a service or the services
+it depends on); incidents that came back after a fix; hotspots (categories
+well above a service's usual share); action items; incidents whose timestamps
+are missing or inconsistent; and the findings a manager should look at first.
 
 Dates are RFC 3339 or YYYY-MM-DD (midnight UTC); --until is exclusive, so a
 March review is --since 2025-03-01 --until 2025-04-01.`,
@@ -61,7 +63,7 @@ func runReport(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := report.Build(cmd.Context(), st.Reader(), params)
+	r, err := report.Build(cmd.Context(), st, params)
 	if err != nil {
 		return err // main describes a domain error with its fields
 	}

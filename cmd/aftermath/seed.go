@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +27,8 @@ func seedCommand() *cobra.Command {
 	cmd.Flags().Int("synthetic", 0, "how many incidents to write (required)")
 	cmd.Flags().Uint64("rand-seed", 1, "random seed: the same seed and anchor give the same incidents")
 	cmd.Flags().String("anchor", "", "the incidents end before this date (YYYY-MM-DD); default today (UTC)")
+	cmd.Flags().String("truth", "", "also write the planted recurrences to this file, one JSON line each: "+
+		`{"incident": ID, "repeats": ID, "after_fix": true|false}`)
 	return cmd
 }
 
@@ -37,6 +42,7 @@ func runSeed(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	truth, _ := cmd.Flags().GetString("truth")
 	dsn, _ := cmd.Flags().GetString("db")
 	st, err := store.Open(cmd.Context(), dsn, store.Options{})
 	if err != nil {
@@ -45,33 +51,73 @@ func runSeed(cmd *cobra.Command, _ []string) error {
 	defer st.Close()
 
 	start := time.Now()
-	written, err := writeSynthetic(cmd, st, n, randSeed, anchor)
+	gen := seed.NewGenerator(randSeed, anchor)
+	ids, err := writeSynthetic(cmd, st, gen, n)
 	elapsed := time.Since(start)
 	if err != nil {
-		return fmt.Errorf("after %d incidents: %w", written, err)
+		return fmt.Errorf("after %d incidents: %w", len(ids), err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "wrote %d incidents in %s (%.0f incidents/s)\n",
-		written, elapsed.Round(time.Millisecond), float64(written)/elapsed.Seconds())
+		len(ids), elapsed.Round(time.Millisecond), float64(len(ids))/elapsed.Seconds())
+	if truth != "" {
+		if err := writeTruth(truth, gen.Recurrences(), ids); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "wrote %d planted recurrences to %s\n", len(gen.Recurrences()), truth)
+	}
 	return nil
 }
 
-func writeSynthetic(cmd *cobra.Command, st *store.Store, n int, randSeed uint64, anchor time.Time) (int, error) {
+// writeSynthetic writes n incidents from gen and returns their stored ids
+// in the order generated.
+func writeSynthetic(cmd *cobra.Command, st *store.Store, gen *seed.Generator, n int) ([]int64, error) {
 	if err := st.DefineServices(cmd.Context(), seed.Services()); err != nil {
-		return 0, err
+		return nil, err
 	}
-	gen := seed.NewGenerator(randSeed, anchor)
 	bar := newProgress(cmd, "seeding", "incidents")
 	defer bar.finish()
-	written := 0
-	for written < n {
-		batch := gen.Batch(min(seedBatch, n-written))
+	ids := make([]int64, 0, n)
+	for len(ids) < n {
+		batch := gen.Batch(min(seedBatch, n-len(ids)))
 		if err := st.CreateIncidents(cmd.Context(), batch); err != nil {
-			return written, err
+			return ids, err
 		}
-		written += len(batch)
-		bar.set(written, n)
+		for _, inc := range batch {
+			ids = append(ids, inc.ID)
+		}
+		bar.set(len(ids), n)
 	}
-	return written, nil
+	return ids, nil
+}
+
+// truthLine is one planted recurrence with the stored ids.
+type truthLine struct {
+	Incident int64 `json:"incident"`
+	Repeats  int64 `json:"repeats"`
+	AfterFix bool  `json:"after_fix"`
+}
+
+// writeTruth writes the planted recurrences, the generator's positions
+// turned into the ids the store gave the incidents.
+func writeTruth(path string, planted []seed.Recurrence, ids []int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for _, r := range planted {
+		line := truthLine{Incident: ids[r.Incident-1], Repeats: ids[r.Repeats-1], AfterFix: r.AfterFix}
+		if err := enc.Encode(line); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func seedAnchor(cmd *cobra.Command) (time.Time, error) {

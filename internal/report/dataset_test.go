@@ -4,17 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
 // The hand-built dataset: a few services, every kind of field, timestamps
@@ -188,14 +189,16 @@ func actionItem(r *rand.Rand, inc *incident.Incident, started time.Time) inciden
 
 func ptr[T any](v T) *T { return &v }
 
-// fileDataset files the dataset into a fresh database and returns the
-// store and the incidents as stored (ids set, normalised). Two incidents
-// then get timestamps the store would refuse, written behind its back.
+// fileDataset files the dataset into a fresh database of the selected
+// backend and returns the store and the incidents as stored (ids set,
+// normalised). Two incidents then get timestamps the store would refuse,
+// written behind its back.
 func fileDataset(t *testing.T) (*store.Store, []incident.Incident) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "report.db")
+	backend := storetest.Selected(t)
+	dsn := storetest.DSN(t, backend)
 	ctx := context.Background()
-	st, err := store.Open(ctx, path, store.Options{})
+	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +218,11 @@ func fileDataset(t *testing.T) (*store.Store, []incident.Incident) {
 
 	// Out of order: detection before the start. And a resolution time on
 	// an incident still being monitored.
-	raw, err := gorm.Open(sqlite.Open("file:"+path+"?_busy_timeout=10000"), &gorm.Config{Logger: logger.Discard})
+	dialector := sqlite.Open("file:" + dsn + "?_busy_timeout=10000")
+	if backend == storetest.Postgres {
+		dialector = postgres.Open(dsn)
+	}
+	raw, err := gorm.Open(dialector, &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}

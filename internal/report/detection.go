@@ -17,6 +17,9 @@ type Detection struct {
 	TopGaps []Count `json:"top_gaps"`
 	// TimeToDetectByMethod summarises time to detect per detection method.
 	TimeToDetectByMethod []GroupDurations `json:"time_to_detect_by_method"`
+	// RecurringGaps are detection gaps listed again when a failure came
+	// back: it was missed the same way twice.
+	RecurringGaps []RecurringGap `json:"recurring_gaps"`
 }
 
 // SeverityDetection is how many incidents of one severity customers found.

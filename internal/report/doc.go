@@ -5,16 +5,20 @@
 //
 // # Where the work is done
 //
-// Counts by incident attribute (service, severity, cause, detection method,
-// month, outage type, tag), action items and data-quality checks are SQL
-// aggregations over the reader pool, mostly answered from the
-// incidents_report index (migration 00002). Durations stream one narrow row
-// per incident (three differences computed in SQL) and Go sorts them for
-// the median and p90. Pattern detection — the same category on a service,
-// near-identical descriptions, returns after a fix, and the factor and gap
-// counts — shares one streaming pass over the incidents in scope and one
-// over their findings, reading only ids, times, service, category and
-// description columns (see history). No query loads whole incidents.
+// The report reads storage through Source (source.go), which package store
+// implements: narrow aggregates (counts by incident attribute, action
+// items) and streams (durations, timestamp problems, and the pattern
+// pass). This package writes no SQL. Each method is one query; Build runs
+// them concurrently.
+//
+// Pattern detection — recurrences, returns after a fix, recurring
+// detection gaps, hotspots — shares one streaming pass over the incidents
+// and one over their factors and gaps, reading only ids, times, service,
+// severity, detection method, category and description columns (see
+// history), and one over the preventive fixes. The pass reaches beyond the
+// report: it reads the history up to the window's end, and with a service
+// filter the services related to it, so that a failure in the window is
+// linked to its earlier occurrences and to fixes made before the window.
 //
 // # Definitions
 //
@@ -43,15 +47,50 @@
 // cause is counted under the key "(none)"; by_month leaves out incidents
 // without a start (they have no month).
 //
-// Recurring, same category: a cause-vocabulary category that is the primary
-// cause or a contributing factor of more than one incident of one service.
-// Near-identical descriptions: causes and factors whose token sets
-// (lowercased words, without stop words, one-letter words and bare numbers)
-// have a Jaccard similarity of at least 0.6, on the same service; see
-// clusterSimilar for the grouping and why it scales.
+// Recurring: the same failure again. Two descriptions (primary causes or
+// contributing factors) are near-identical when they are on the same
+// service or on two services one of which depends directly on the other,
+// share at least six words or identifiers that weigh something, have a
+// weighted Jaccard similarity of at least 0.35 (each token weighs
+// ln(N/df) over the N descriptions of the pass; one that no other
+// description uses weighs nothing), and, when both quote identifiers (code
+// spans other descriptions quote too), have identifier sets with a Jaccard
+// similarity of at least 0.6. Descriptions are grouped in time order: each
+// joins the group of the earliest description it is most similar to, or
+// starts one (similar.go). A recurrence is a group of two incidents or
+// more, one of them in the report; groups of the same incidents are one
+// recurrence. The list holds every one; the first Params.Groups carry
+// their first description.
 //
-// Returned after a fix: an incident with a start and a primary cause such
-// that a preventive action item addressing the primary cause (or not saying
-// what it addresses) of an incident with the same service and cause
-// category was marked done before it started.
+// Fix of a recurrence: "done" when a preventive action item addressing one
+// of its descriptions (addresses names that cause or factor) was marked
+// done, "planned" when one is open or in progress, "none" otherwise.
+//
+// Returned after a fix: an incident in the report, with a start, that
+// belongs to a recurrence in which a preventive action item addressing an
+// earlier incident's description was marked done before it started — the
+// fix did not work. The latest such fix is named.
+//
+// Recurring detection gaps: a gap category listed on two or more incidents
+// of one recurrence.
+//
+// Hotspots: for each service and cause category (as primary cause or
+// contributing factor) with at least five incidents in the window, the
+// share of the service's incidents with it is compared with its usual
+// share: the service's own history before the window when it has twenty
+// incidents there, else the other services of the report in the window.
+// A pair is a hotspot when its share is at least 1.5 times the usual one
+// (with half an incident added to the baseline) and the one-sided binomial
+// probability of that many is below 0.01 divided by the number of pairs
+// tested (Bonferroni). Its trend covers the window's months, or the twelve
+// months ending with the window when it is shorter: the months' first half
+// against their second (a month not over left out), with a two-sided
+// binomial test at 0.05, and no trend called below ten incidents or four
+// months.
+//
+// Findings: at most ten sentences, each with the incidents behind it, in
+// this order: failures that came back with no preventive action item
+// addressing them (those that were primary causes first, the largest
+// first), fixes that did not work, detection gaps that recur, SEV1s
+// customers found, hotspots.
 package report

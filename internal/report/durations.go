@@ -1,12 +1,9 @@
 package report
 
 import (
-	"database/sql"
-	"fmt"
+	"context"
 	"slices"
 	"strings"
-
-	"gorm.io/gorm"
 )
 
 // Durations summarises one duration over a set of incidents. Medians and
@@ -37,14 +34,14 @@ type sample struct {
 	missing, inconsistent int
 }
 
-func (s *sample) add(d sql.NullInt64) {
+func (s *sample) add(d Elapsed) {
 	switch {
-	case !d.Valid:
+	case !d.Known:
 		s.missing++
-	case d.Int64 < 0:
+	case d.Seconds < 0:
 		s.inconsistent++
 	default:
-		s.seconds = append(s.seconds, d.Int64)
+		s.seconds = append(s.seconds, d.Seconds)
 	}
 }
 
@@ -68,7 +65,7 @@ func (s *sample) summary() Durations {
 	return d
 }
 
-// The three durations, in the order durationsSQL gives them.
+// The three durations, in the order of Phases.
 const (
 	detect = iota
 	mitigate
@@ -76,40 +73,77 @@ const (
 	metrics
 )
 
-// durationsSQL computes each incident's three durations, NULL where a
-// timestamp is unknown. Percentiles need the values themselves, so Go
-// receives this one narrow stream and sorts it: three integers and a short
-// group label per incident, against a window function per metric that
-// would make SQLite materialise and sort the rows once per metric.
-const durationsSQL = `
-SELECT %s AS grp,
-	i.detected_at - i.started_at,
-	i.mitigated_at - i.started_at,
-	i.resolved_at - i.started_at
-FROM incidents AS i WHERE %s`
+// durationGroups holds the samples of each (detection method, severity).
+type durationGroups map[string]map[string]*[metrics]sample
 
 // readDurations streams the durations of the incidents in scope, split by
-// the SQL expression group.
-func readDurations(db *gorm.DB, in scope, group string) (map[string]*[metrics]sample, error) {
-	out := map[string]*[metrics]sample{}
-	var key sql.RawBytes
-	var d [metrics]sql.NullInt64
-	err := eachRow(db, fmt.Sprintf(durationsSQL, group, in.cond), in.args, []any{&key, &d[0], &d[1], &d[2]}, func() {
-		s := out[string(key)]
+// detection method and severity (an unset severity under none).
+func readDurations(ctx context.Context, src Source, in Scope) (durationGroups, error) {
+	out := durationGroups{}
+	err := src.EachDuration(ctx, in, func(d *DurationRow) {
+		bySeverity := out[string(d.Method)]
+		if bySeverity == nil {
+			bySeverity = map[string]*[metrics]sample{}
+			out[string(d.Method)] = bySeverity
+		}
+		severity := d.Severity
+		if len(severity) == 0 {
+			severity = []byte(none)
+		}
+		s := bySeverity[string(severity)]
 		if s == nil {
 			s = &[metrics]sample{}
-			out[string(key)] = s
+			bySeverity[string(severity)] = s
 		}
 		for m := range metrics {
-			s[m].add(d[m])
+			s[m].add(d.Phases[m])
 		}
 	})
 	return out, err
 }
 
+// byMethod and bySeverity merge the groups over the other column.
+func (g durationGroups) byMethod() map[string]*[metrics]sample {
+	return g.merged(func(method, _ string) string { return method })
+}
+
+func (g durationGroups) bySeverity() map[string]*[metrics]sample {
+	return g.merged(func(_, severity string) string { return severity })
+}
+
+// merged merges the groups by the key that key picks of the two columns.
+func (g durationGroups) merged(key func(method, severity string) string) map[string]*[metrics]sample {
+	out := map[string]*[metrics]sample{}
+	for method, bySeverity := range g {
+		for severity, s := range bySeverity {
+			mergeInto(out, key(method, severity), s)
+		}
+	}
+	return out
+}
+
+// mergeInto adds the samples s to those of key in groups.
+func mergeInto(groups map[string]*[metrics]sample, key string, s *[metrics]sample) {
+	g := groups[key]
+	if g == nil {
+		g = &[metrics]sample{}
+		groups[key] = g
+	}
+	for m := range metrics {
+		g[m].merge(&s[m])
+	}
+}
+
 // overall merges the groups into one sample per metric.
 func overall(groups map[string]*[metrics]sample) *[metrics]sample {
 	var all [metrics]sample
+	for m := range metrics {
+		n := 0
+		for _, s := range groups {
+			n += len(s[m].seconds)
+		}
+		all[m].seconds = make([]int64, 0, n)
+	}
 	for _, s := range groups {
 		for m := range metrics {
 			all[m].merge(&s[m])
@@ -129,44 +163,23 @@ func groupList(groups map[string]*[metrics]sample, m int) []GroupDurations {
 		if a.Count != b.Count {
 			return b.Count - a.Count
 		}
-		return compareStrings(a.Key, b.Key)
+		return strings.Compare(a.Key, b.Key)
 	})
 	return out
 }
 
 // durationSection fills the three durations, time to detect by method and
-// time to resolve by severity from one stream, grouped by both.
-func durationSection(db *gorm.DB, in scope, r *Report) error {
-	both, err := readDurations(db, in, "i.detection_method || '"+groupSeparator+"' || "+orNone("i.severity"))
+// time to resolve by severity from one stream.
+func durationSection(ctx context.Context, src Source, in Scope, r *Report) error {
+	groups, err := readDurations(ctx, src, in)
 	if err != nil {
 		return err
 	}
-	byMethod, bySeverity := map[string]*[metrics]sample{}, map[string]*[metrics]sample{}
-	for key, s := range both {
-		method, severity, _ := strings.Cut(key, groupSeparator)
-		mergeInto(byMethod, method, s)
-		mergeInto(bySeverity, severity, s)
-	}
+	byMethod := groups.byMethod()
 	r.Detection.TimeToDetectByMethod = groupList(byMethod, detect)
-	r.TimeToResolveBySeverity = groupList(bySeverity, resolve)
+	r.TimeToResolveBySeverity = groupList(groups.bySeverity(), resolve)
 	sortBySeverity(r.TimeToResolveBySeverity)
 	all := overall(byMethod)
 	r.TimeToDetect, r.TimeToMitigate, r.TimeToResolve = all[detect].summary(), all[mitigate].summary(), all[resolve].summary()
 	return nil
-}
-
-// groupSeparator joins two group labels in one key; neither a detection
-// method nor a severity holds it.
-const groupSeparator = "\x1f"
-
-// mergeInto adds the samples s to those of key in groups.
-func mergeInto(groups map[string]*[metrics]sample, key string, s *[metrics]sample) {
-	g := groups[key]
-	if g == nil {
-		g = &[metrics]sample{}
-		groups[key] = g
-	}
-	for m := range metrics {
-		g[m].merge(&s[m])
-	}
 }

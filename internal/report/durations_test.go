@@ -1,7 +1,6 @@
 package report
 
 import (
-	"database/sql"
 	"testing"
 )
 
@@ -29,7 +28,7 @@ func TestMedianAndP90(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s sample
 			for _, m := range tt.minutes {
-				s.add(sql.NullInt64{Int64: m * 60, Valid: true})
+				s.add(Elapsed{Seconds: m * 60, Known: true})
 			}
 			d := s.summary()
 			if d.Count != len(tt.minutes) || *d.MedianMinutes != tt.median || *d.P90Minutes != tt.p90 {
@@ -41,8 +40,8 @@ func TestMedianAndP90(t *testing.T) {
 
 func TestEmptySampleHasNoMedian(t *testing.T) {
 	var s sample
-	s.add(sql.NullInt64{})                        // unknown
-	s.add(sql.NullInt64{Int64: -60, Valid: true}) // ends before it starts
+	s.add(Elapsed{})                          // unknown
+	s.add(Elapsed{Seconds: -60, Known: true}) // ends before it starts
 	d := s.summary()
 	if d.Count != 0 || d.MedianMinutes != nil || d.P90Minutes != nil || d.Missing != 1 || d.Inconsistent != 1 {
 		t.Errorf("%+v", d)

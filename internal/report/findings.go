@@ -1,88 +1,196 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// findings writes the report's headline sentences: each states a figure
-// from the report and what it is out of. A sentence whose figure is zero or
-// uninformative is left out.
-func findings(r *Report) []string {
-	var out []string
-	say := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	if r.Incidents == 0 {
-		say("No incidents %s.", r.windowPhrase())
-		return out
+// Finding is one sentence for a manager, with the incidents behind it.
+type Finding struct {
+	Kind string  `json:"kind"`
+	Text string  `json:"text"`
+	IDs  []int64 `json:"ids"`
+}
+
+// Finding kinds, in the order a manager should look at them.
+const (
+	// A failure that came back with no preventive action item addressing
+	// it, done or planned.
+	FindingUnmitigatedRepeat = "unmitigated_repeat"
+	// Incidents that came back after a preventive fix was marked done.
+	FindingFixDidNotWork = "fix_did_not_work"
+	// A detection gap listed again when a failure came back.
+	FindingRecurringGap = "recurring_gap"
+	// SEV1s that customers reported before our monitoring did.
+	FindingCustomerFoundSEV1 = "customer_found_sev1"
+	// A service and category failing well above their usual share.
+	FindingHotspot = "hotspot"
+)
+
+// maxFindings caps the sentences; each kind has a share of them, in rank
+// order, so that one kind cannot crowd out the others.
+const maxFindings = 10
+
+// findings writes the report's headline sentences, most urgent first.
+func (h *history) findings(ctx context.Context, src Source, r *Report, fs []failure, names map[string]string) ([]Finding, error) {
+	out := []Finding{}
+	add := func(kind string, ids []int64, format string, args ...any) {
+		if len(out) < maxFindings {
+			out = append(out, Finding{Kind: kind, Text: fmt.Sprintf(format, args...), IDs: ids})
+		}
+	}
+	serviceList := func(keys []string) string {
+		shown := make([]string, len(keys))
+		for k, key := range keys {
+			shown[k] = orKey(names, key)
+		}
+		return strings.Join(shown, ", ")
 	}
 
-	say("%s %s across %s%s.", plural(r.Incidents, "incident"), r.windowPhrase(),
-		plural(len(r.ByService), "service"), severityPhrase(r.BySeverity))
-	if len(r.ByService) > 1 {
-		top := r.ByService[0]
-		say("%s had the most incidents: %d of %d (%s).", top.Key, top.Count, r.Incidents, percent(top.Count, r.Incidents))
+	// Failures that keep coming back with nothing done about them: those
+	// that were the primary cause of the most incidents first (a factor
+	// that comes back matters less than a cause), then the largest.
+	var bare []int
+	for k := range fs {
+		if fs[k].fix == FixNone {
+			bare = append(bare, k)
+		}
+	}
+	slices.SortStableFunc(bare, func(a, b int) int { return fs[b].causes - fs[a].causes })
+	shown := bare[:min(2, len(bare))]
+	texts, err := h.describe(ctx, src, pick(fs, shown))
+	if err != nil {
+		return nil, err
+	}
+	for j, k := range shown {
+		rec := &r.Recurring[k]
+		add(FindingUnmitigatedRepeat, rec.IDs, "The same failure hit %s %s (latest %s) and no preventive action item addresses it: “%s”.",
+			serviceList(rec.Services), times(len(rec.IDs)), day(h.lastStart(&fs[k])), quoted(texts[j], 120))
+	}
+	if rest := bare[len(shown):]; len(rest) > 0 {
+		var latest []int64
+		for _, k := range rest {
+			latest = append(latest, r.Recurring[k].IDs[len(r.Recurring[k].IDs)-1])
+		}
+		slices.Sort(latest)
+		latest = slices.Compact(latest)
+		add(FindingUnmitigatedRepeat, latest, "%s came back with no preventive action item addressing %s (the latest incident of each).",
+			plural(len(rest), "more failure"), itOrThem(len(rest)))
 	}
 
-	d := r.Detection
-	for _, s := range d.BySeverity {
-		if (s.Severity == string(incident.SEV1) || s.Severity == string(incident.SEV2)) && s.CustomerReported > 0 {
-			say("%d of %d %ss were found by customers.", s.CustomerReported, s.Incidents, s.Severity)
-		}
-	}
-	if d.CustomerReported > 0 {
-		say("%d of %d incidents (%s) were reported by customers rather than caught by our alerts (alerts caught %d).",
-			d.CustomerReported, r.Incidents, percent(d.CustomerReported, r.Incidents), d.Alert)
-	}
-	if c, a := methodMedian(d, incident.DetectedByCustomer), methodMedian(d, incident.DetectedByAlert); c != nil && a != nil {
-		say("Median time to detect was %s when customers told us and %s when an alert fired.", humanMinutes(*c), humanMinutes(*a))
-	}
-	if len(d.TopGaps) > 0 {
-		g := d.TopGaps[0]
-		say("The most frequent detection gap was %s (%s).", g.Key, plural(g.Count, "incident"))
-	}
-
-	for _, rec := range r.Recurring[:min(3, len(r.Recurring))] {
-		if rec.Kind != SameCategory {
-			break
-		}
-		if rec.AsCause == rec.Count {
-			say("%s had %d incidents caused by %s.", rec.Service, rec.Count, rec.Category)
-		} else {
-			say("%s had %d incidents with %s as cause or contributing factor (%d as the primary cause).",
-				rec.Service, rec.Count, rec.Category, rec.AsCause)
-		}
-	}
-	for _, rec := range r.Recurring {
-		if rec.Kind == SimilarDescription {
-			say("%d incidents on %s share a near-identical %s: “%s”.", rec.Count, strings.Join(rec.Services, ", "),
-				roleNoun(rec), excerpt(rec.Description, 100))
-			break
-		}
-	}
+	// Fixes that did not work.
 	if ret := r.ReturnedAfterFix; ret.Count > 0 {
-		top := ret.ByServiceAndCause[0]
-		say("%d of %d incidents came back on a service and cause for which a preventive fix had been marked done; most often %s with %s (%d).",
-			ret.Count, r.Incidents, top.Service, top.Category, top.Incidents)
+		add(FindingFixDidNotWork, ret.IDs, "%s came back after a preventive fix of %s failure was marked done.",
+			plural(ret.Count, "incident"), theirOrIts(ret.Count))
+		for _, x := range ret.Items[:min(1, len(ret.Items))] {
+			add(FindingFixDidNotWork, []int64{x.Incident.ID, x.Repeats.ID}, "#%d on %s (%s) repeated #%d after “%s” was marked done on %s.",
+				x.Incident.ID, x.Incident.Service, day(x.Incident.StartedAt), x.Repeats.ID, quoted(x.Fix.ActionItem, 80), x.Fix.DoneAt.Format(time.DateOnly))
+		}
 	}
 
-	if t := r.TimeToResolve; t.Count > 0 {
-		say("Time to resolve: median %s, p90 %s over %s (%d without both timestamps).",
-			humanMinutes(*t.MedianMinutes), humanMinutes(*t.P90Minutes), plural(t.Count, "incident"), t.Missing)
+	// Detection gaps that recur.
+	for _, g := range r.Detection.RecurringGaps[:min(2, len(r.Detection.RecurringGaps))] {
+		add(FindingRecurringGap, g.IDs, "A failure on %s came back and was missed the same way %s: %s.",
+			serviceList(g.Services), times(len(g.IDs)), g.Category)
 	}
-	if a := r.ActionItems; a.Total > 0 {
-		say("%d of %d open action items are overdue as of %s; %s of action items are done (won't-do excluded).",
-			a.Overdue, a.Open, r.AsOf, percentRate(a.CompletionRate))
+
+	// SEV1s customers found.
+	if ids, of := h.customerFound(incident.SEV1); len(ids) > 0 {
+		add(FindingCustomerFoundSEV1, ids, "%d of %d SEV1s %s were found by customers rather than by our monitoring.",
+			len(ids), of, r.windowPhrase())
 	}
-	q := r.DataQuality
-	if n, m := q.WithoutStart.Count, q.Inconsistent.Count; n+m > 0 {
-		say("%s no start time and %s inconsistent timestamps; see Data quality.",
-			hasHave(n), hasHave(m))
+
+	// Hotspots.
+	for _, hs := range r.Hotspots[:min(2, len(r.Hotspots))] {
+		usual := "across the other services"
+		if hs.Baseline == "service" {
+			usual = "before the window"
+		}
+		trend := ""
+		if hs.Trend != "" {
+			trend = "; " + hs.Trend + " month on month"
+		}
+		add(FindingHotspot, hs.IDs, "%s: %s in %s of its incidents (%d of %d), against %s %s%s.",
+			orKey(names, hs.Service), hs.Category, percent(hs.Incidents, hs.Of), hs.Incidents, hs.Of,
+			percentRate(hs.BaselineShare), usual, trend)
+	}
+	return out, nil
+}
+
+// customerFound lists the incidents in scope of a severity that customers
+// reported, and how many of that severity there are.
+func (h *history) customerFound(sev incident.Severity) ([]int64, int) {
+	s, ok1 := h.labels.lookup(string(sev))
+	c, ok2 := h.labels.lookup(string(incident.DetectedByCustomer))
+	if !ok1 {
+		return nil, 0
+	}
+	var ids []int64
+	of := 0
+	for i := range h.incidents {
+		inc := &h.incidents[i]
+		if inc.inScope && inc.severity == s {
+			of++
+			if ok2 && inc.method == c {
+				ids = append(ids, inc.id)
+			}
+		}
+	}
+	return ids, of
+}
+
+// lastStart is the start (else creation) of a failure's latest incident.
+func (h *history) lastStart(f *failure) *time.Time {
+	last := &h.incidents[f.incidents[len(f.incidents)-1]]
+	t := time.Unix(last.sortAt, 0).UTC()
+	return &t
+}
+
+// quoted is an excerpt to put in quotation marks inside a sentence: cut on
+// a word, without its closing full stop.
+func quoted(s string, n int) string { return strings.TrimRight(excerpt(s, n), ".") }
+
+func pick(fs []failure, ks []int) []failure {
+	out := make([]failure, len(ks))
+	for j, k := range ks {
+		out[j] = fs[k]
 	}
 	return out
+}
+
+// orKey is a service's display name, or its key when it has none.
+func orKey(names map[string]string, key string) string {
+	if n, ok := names[key]; ok {
+		return n
+	}
+	return key
+}
+
+func times(n int) string {
+	if n == 2 {
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+func itOrThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+func theirOrIts(n int) string {
+	if n == 1 {
+		return "its"
+	}
+	return "their"
 }
 
 func (r *Report) windowPhrase() string {
@@ -96,40 +204,6 @@ func (r *Report) windowPhrase() string {
 		return "before " + day(w.Until)
 	}
 	return "in all recorded history"
-}
-
-func severityPhrase(by []Count) string {
-	var parts []string
-	for _, sev := range incident.Severities {
-		for _, c := range by {
-			if c.Key == string(sev) && (sev == incident.SEV1 || sev == incident.SEV2) {
-				parts = append(parts, fmt.Sprintf("%d %s", c.Count, sev))
-			}
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return ", " + strings.Join(parts, " and ")
-}
-
-func methodMedian(d Detection, method incident.DetectionMethod) *float64 {
-	for _, g := range d.TimeToDetectByMethod {
-		if g.Key == string(method) {
-			return g.MedianMinutes
-		}
-	}
-	return nil
-}
-
-func roleNoun(rec Recurrence) string {
-	switch {
-	case rec.AsFactor == 0:
-		return "primary cause"
-	case rec.AsCause == 0:
-		return "contributing factor"
-	}
-	return "cause or factor"
 }
 
 func plural(n int, noun string) string {

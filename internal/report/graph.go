@@ -1,9 +1,8 @@
 package report
 
 import (
+	"maps"
 	"slices"
-
-	"gorm.io/gorm"
 )
 
 // ServiceLink is a service reached through dependencies: Depth 1 is a
@@ -33,28 +32,23 @@ type serviceGraph struct {
 	industries map[string][]string
 }
 
-func readGraph(db *gorm.DB) (*serviceGraph, error) {
-	g := &serviceGraph{dependsOn: map[string][]string{}, dependents: map[string][]string{}, industries: map[string][]string{}}
-	var edges []struct{ ServiceKey, DependsOnKey string }
-	if err := db.Table("service_dependencies").Select("service_key, depends_on_key").
-		Order("service_key, depends_on_key").Scan(&edges).Error; err != nil {
-		return nil, err
+func newGraph(c *Catalogue) *serviceGraph {
+	g := &serviceGraph{dependsOn: c.DependsOn, dependents: map[string][]string{}, names: c.Names, industries: c.Industries}
+	keys := slices.Sorted(maps.Keys(c.DependsOn))
+	for _, from := range keys {
+		for _, to := range c.DependsOn[from] {
+			g.dependents[to] = append(g.dependents[to], from)
+		}
 	}
-	for _, e := range edges {
-		g.dependsOn[e.ServiceKey] = append(g.dependsOn[e.ServiceKey], e.DependsOnKey)
-		g.dependents[e.DependsOnKey] = append(g.dependents[e.DependsOnKey], e.ServiceKey)
-	}
-	var inds []struct{ ServiceKey, Industry string }
-	if err := db.Table("service_industries").Select("service_key, industry").
-		Order("service_key, position").Scan(&inds).Error; err != nil {
-		return nil, err
-	}
-	for _, i := range inds {
-		g.industries[i.ServiceKey] = append(g.industries[i.ServiceKey], i.Industry)
-	}
-	var err error
-	g.names, err = serviceNames(db)
-	return g, err
+	return g
+}
+
+// neighbours lists a service's direct dependencies and dependents, each
+// once, sorted.
+func (g *serviceGraph) neighbours(key string) []string {
+	out := slices.Concat(g.dependsOn[key], g.dependents[key])
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // reach walks edges breadth first from key and lists every service

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -12,11 +13,15 @@ import (
 // Lengths of the lists the markdown document shows; the JSON has more.
 const (
 	mdTopCounts  = 12 // rows of a by_* table before "others"
-	mdGroups     = 10 // recurrence groups and return rows
-	mdLinked     = 5  // incidents named per group
+	mdGroups     = 10 // recurrences, returns and hotspots
+	mdLinked     = 6  // incidents linked per finding or recurrence
 	mdIncidentID = 20 // ids listed in a data-quality line
 	mdExcerpt    = 160
 )
+
+// IncidentPath is where the web pages show an incident; the markdown links
+// each incident it names there.
+func IncidentPath(id int64) string { return "/incidents/" + strconv.FormatInt(id, 10) }
 
 // WriteMarkdown writes the report as a review document: findings first,
 // then tables. User text is escaped so that it cannot break a table or
@@ -32,6 +37,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	m.why(r)
 	m.recurring(r)
 	m.returns(r)
+	m.hotspots(r)
 	m.detection(r)
 	m.actions(r)
 	m.quality(r)
@@ -101,9 +107,32 @@ func (m *mdWriter) title(r *Report) {
 
 func (m *mdWriter) findings(r *Report) {
 	m.heading(2, "Findings")
-	for _, f := range r.Findings {
-		m.line("- %s", inline(f))
+	if r.Incidents == 0 {
+		m.line("No incidents %s.", r.windowPhrase())
+		return
 	}
+	if len(r.Findings) == 0 {
+		m.line("Nothing stands out: no failure came back, no fix failed, and no service failed above its usual rate.")
+		return
+	}
+	for _, f := range r.Findings {
+		m.line("- %s %s", inline(f.Text), links(f.IDs))
+	}
+}
+
+// links lists incidents as markdown links to their pages, the first
+// mdLinked of them.
+func links(ids []int64) string {
+	shown := ids[:min(mdLinked, len(ids))]
+	parts := make([]string, len(shown))
+	for k, id := range shown {
+		parts[k] = fmt.Sprintf("[#%d](%s)", id, IncidentPath(id))
+	}
+	out := "(" + strings.Join(parts, ", ")
+	if more := len(ids) - len(shown); more > 0 {
+		out += fmt.Sprintf(" and %d more", more)
+	}
+	return out + ")"
 }
 
 func (m *mdWriter) glance(r *Report) {
@@ -141,7 +170,7 @@ func (m *mdWriter) where(r *Report) {
 	m.counts("Severity", r.BySeverity, r.Incidents)
 	m.counts("Outage type", r.ByOutageType, r.Incidents)
 	months := slices.Clone(r.ByMonth)
-	slices.SortFunc(months, func(a, b Count) int { return compareStrings(a.Key, b.Key) })
+	slices.SortFunc(months, func(a, b Count) int { return strings.Compare(a.Key, b.Key) })
 	if len(months) > 0 {
 		var rows [][]string
 		for _, c := range months {
@@ -179,79 +208,50 @@ func (m *mdWriter) counts(name string, list []Count, total int) {
 
 func (m *mdWriter) recurring(r *Report) {
 	m.heading(2, "What keeps coming back")
-	var same, similar []Recurrence
-	for _, rec := range r.Recurring {
-		if rec.Kind == SameCategory {
-			same = append(same, rec)
-		} else {
-			similar = append(similar, rec)
-		}
-	}
-	m.heading(3, fmt.Sprintf("Same category on the same service (%d)", r.RecurringGroups.SameCategory))
-	if len(same) == 0 {
-		m.line("No category came back on a service in this window.")
-	} else {
-		same = same[:min(mdGroups, len(same))]
-		var rows [][]string
-		for _, rec := range same {
-			rows = append(rows, []string{rec.Service, rec.Category, fmt.Sprint(rec.Count), fmt.Sprint(rec.AsCause),
-				fmt.Sprint(rec.AsFactor), linkedIDs(rec)})
-		}
-		m.table([]string{"Service", "Category", "Incidents", "As cause", "As factor", "Latest"}, rows)
-		m.more(len(same), r.RecurringGroups.SameCategory)
-	}
-	m.heading(3, fmt.Sprintf("Near-identical descriptions (%d)", r.RecurringGroups.SimilarDescription))
-	if len(similar) == 0 {
-		m.line("No cause or factor was described near-identically in more than one incident.")
+	if len(r.Recurring) == 0 {
+		m.line("No cause or factor was described near-identically in more than one incident on one service or on services that depend on each other.")
 		return
 	}
-	similar = similar[:min(mdGroups, len(similar))]
-	for k, rec := range similar {
-		m.line("%d. **%d incidents** on %s (%s):", k+1, rec.Count, cell(strings.Join(rec.Services, ", ")), cell(strings.Join(rec.Categories, ", ")))
-		m.line("   > %s", inline(excerpt(rec.Description, mdExcerpt)))
-		m.line("")
-		m.line("   %s", linked(rec))
+	m.line("The same failure again: near-identical causes or factors on one service or on services that depend on each other. %s in all.",
+		plural(len(r.Recurring), "failure"))
+	m.line("")
+	for k, rec := range r.Recurring[:min(mdGroups, len(r.Recurring))] {
+		m.line("%d. **%s** on %s (%s); preventive fix: %s. %s",
+			k+1, plural(len(rec.IDs), "incident"), cell(r.serviceNames(rec.Services)), cell(strings.Join(rec.Categories, ", ")),
+			rec.Fix, links(latest(rec.IDs)))
+		if rec.Description != "" {
+			m.line("   > %s", inline(excerpt(rec.Description, mdExcerpt)))
+		}
 	}
 	m.line("")
-	m.more(len(similar), r.RecurringGroups.SimilarDescription)
+	m.more(min(mdGroups, len(r.Recurring)), len(r.Recurring))
+}
+
+// latest is a list of ids newest first.
+func latest(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
+}
+
+// serviceNames shows service keys by display name.
+func (r *Report) serviceNames(keys []string) string {
+	shown := make([]string, len(keys))
+	for k, key := range keys {
+		shown[k] = orKey(r.names, key)
+	}
+	return strings.Join(shown, ", ")
 }
 
 func (m *mdWriter) more(shown, total int) {
 	if total > shown {
-		m.line("The %d largest of %d; the JSON report (/api/v1/reports/patterns) has more.", shown, total)
+		m.line("The %d largest of %d; the JSON report (/api/v1/reports/patterns) lists them all.", shown, total)
 		m.line("")
 	}
 }
 
-// linked lists a group's latest incidents as "#id Title (date)".
-func linked(rec Recurrence) string {
-	shown := rec.Incidents[:min(mdLinked, len(rec.Incidents))]
-	parts := make([]string, len(shown))
-	for k, l := range shown {
-		parts[k] = ref(l.IncidentRef)
-	}
-	return strings.Join(parts, "; ") + earlier(rec.Count-len(shown))
-}
-
-// linkedIDs lists a group's latest incidents as "#id (date)".
-func linkedIDs(rec Recurrence) string {
-	shown := rec.Incidents[:min(mdLinked, len(rec.Incidents))]
-	parts := make([]string, len(shown))
-	for k, l := range shown {
-		parts[k] = fmt.Sprintf("#%d (%s)", l.ID, day(l.StartedAt))
-	}
-	return strings.Join(parts, ", ") + earlier(rec.Count-len(shown))
-}
-
-func earlier(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return fmt.Sprintf(" and %d earlier", n)
-}
-
 func ref(r IncidentRef) string {
-	return fmt.Sprintf("#%d %s (%s)", r.ID, excerpt(r.Title, 80), day(r.StartedAt))
+	return fmt.Sprintf("[#%d](%s) %s (%s)", r.ID, IncidentPath(r.ID), excerpt(r.Title, 80), day(r.StartedAt))
 }
 
 func day(t *time.Time) string {
@@ -265,24 +265,40 @@ func (m *mdWriter) returns(r *Report) {
 	m.heading(2, "Did the fix work?")
 	ret := r.ReturnedAfterFix
 	if ret.Count == 0 {
-		m.line("No incident came back on the same service and cause after a preventive fix was marked done.")
+		m.line("No failure came back after a preventive fix of it was marked done.")
 		return
 	}
-	m.line("%d of %d incidents came back on the same service and primary cause category after a preventive action item of an earlier incident was marked done.", ret.Count, r.Incidents)
-	m.line("")
-	var pairs [][]string
-	for _, p := range ret.ByServiceAndCause[:min(mdGroups, len(ret.ByServiceAndCause))] {
-		pairs = append(pairs, []string{p.Service, p.Category, fmt.Sprint(p.Incidents)})
-	}
-	m.table([]string{"Service", "Cause", "Came back after a fix"}, pairs)
-	m.line("The latest:")
+	m.line("%d of %d incidents repeat a failure after a preventive action item addressing it, on an earlier incident, was marked done. The latest:",
+		ret.Count, r.Incidents)
 	m.line("")
 	var rows [][]string
 	for _, x := range ret.Items[:min(mdGroups, len(ret.Items))] {
-		rows = append(rows, []string{ref(x.Incident), x.Service, x.Category, x.Fix.ActionItem,
-			x.Fix.DoneAt.Format(time.DateOnly), fmt.Sprintf("#%d", x.Fix.Incident.ID)})
+		rows = append(rows, []string{ref(x.Incident), x.Incident.Service, ref(x.Repeats), x.Fix.ActionItem, x.Fix.DoneAt.Format(time.DateOnly)})
 	}
-	m.table([]string{"Incident", "Service", "Cause", "Fix marked done", "Done", "Fix from"}, rows)
+	m.table([]string{"Incident", "Service", "Repeats", "Fix marked done", "Done"}, rows)
+}
+
+func (m *mdWriter) hotspots(r *Report) {
+	m.heading(2, "Hotspots")
+	if len(r.Hotspots) == 0 {
+		m.line("No service had a category in a clearly larger share of its incidents than usual (at least %d incidents, %.1f× the usual share, and a binomial test significant at %.0f%% after correcting for every pair tested).",
+			minHotspotCount, minHotspotRatio, 100*hotspotAlpha)
+		return
+	}
+	m.line("Categories (as cause or contributing factor) in a clearly larger share of a service's incidents than usual: at least %d incidents, %.1f× the usual share, and a one-sided binomial test significant at %.0f%% after correcting for every pair tested. Usual is the service's own history before the window when it has %d incidents there, else the other services in the window.",
+		minHotspotCount, minHotspotRatio, 100*hotspotAlpha, minHotspotBaseline)
+	m.line("")
+	var rows [][]string
+	for _, h := range r.Hotspots[:min(mdGroups, len(r.Hotspots))] {
+		trend := h.Trend
+		if trend == "" {
+			trend = "too few to tell"
+		}
+		rows = append(rows, []string{orKey(r.names, h.Service), h.Category, fmt.Sprintf("%d of %d", h.Incidents, h.Of),
+			percent(h.Incidents, h.Of), fmt.Sprintf("%s (%s)", percentRate(h.BaselineShare), h.Baseline),
+			fmt.Sprintf("%.1f×", h.Ratio), fmt.Sprintf("%.1g", h.PValue), trend, links(latest(h.IDs))})
+	}
+	m.table([]string{"Service", "Category", "Incidents", "Share", "Usual", "Ratio", "p", "Trend", "Latest"}, rows)
 }
 
 func (m *mdWriter) detection(r *Report) {
@@ -307,6 +323,15 @@ func (m *mdWriter) detection(r *Report) {
 	}
 	m.heading(3, "Why it wasn't caught sooner")
 	m.counts("Detection gap", r.ByGapCategory, r.Incidents)
+	if gaps := d.RecurringGaps; len(gaps) > 0 {
+		m.line("Missed the same way again, when a failure came back:")
+		m.line("")
+		var rows [][]string
+		for _, g := range gaps[:min(mdGroups, len(gaps))] {
+			rows = append(rows, []string{g.Category, r.serviceNames(g.Services), fmt.Sprint(len(g.IDs)), links(g.IDs)})
+		}
+		m.table([]string{"Detection gap", "Services", "Incidents", "Which"}, rows)
+	}
 }
 
 func (m *mdWriter) actions(r *Report) {

@@ -18,7 +18,7 @@ var unescapedPipe = regexp.MustCompile(`(^|[^\\])\|`)
 
 func TestMarkdownTablesKeepTheirShape(t *testing.T) {
 	st, _ := fileDataset(t)
-	r, err := report.Build(context.Background(), st.Reader(), report.Params{Now: datasetNow})
+	r, err := report.Build(context.Background(), st, report.Params{Now: datasetNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +57,13 @@ func TestMarkdownTablesKeepTheirShape(t *testing.T) {
 		}
 	}
 	for _, f := range r.Findings {
-		if !strings.Contains(doc, "- "+f) {
-			t.Errorf("finding %q is not in the document", f)
+		if !strings.Contains(doc, "- "+f.Text+" ([#") {
+			t.Errorf("finding %q is not in the document with its links", f.Text)
+		}
+		for _, id := range f.IDs[:min(3, len(f.IDs))] {
+			if !strings.Contains(doc, fmt.Sprintf("[#%d](/incidents/%d)", id, id)) {
+				t.Errorf("finding %q does not link #%d", f.Text, id)
+			}
 		}
 	}
 	for _, p := range r.DataQuality.Inconsistent.Incidents {
@@ -71,7 +76,7 @@ func TestMarkdownTablesKeepTheirShape(t *testing.T) {
 func TestEmptyReportSaysSo(t *testing.T) {
 	st, _ := fileDataset(t)
 	since, _ := report.ParseBound("2030-01-01")
-	r, err := report.Build(context.Background(), st.Reader(), report.Params{Since: &since, Now: datasetNow})
+	r, err := report.Build(context.Background(), st, report.Params{Since: &since, Now: datasetNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +109,7 @@ func TestParamsAreChecked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := report.Build(context.Background(), st.Reader(), tt.params)
+			_, err := report.Build(context.Background(), st, tt.params)
 			var e *incident.Error
 			if !errors.As(err, &e) || e.Code != incident.EMALFORMED || e.Fields[tt.field] == "" {
 				t.Errorf("error %v, want a bad parameter %s", err, tt.field)

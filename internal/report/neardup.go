@@ -8,24 +8,52 @@ import (
 	"time"
 )
 
-// The report's near-duplicate test, for one text at a time: what the
-// incident page and the incident form use to show past incidents whose
-// cause or factors read like this one's, while the report finds the same
-// among all incidents at once (similar.go).
+// The near-duplicate test for one text at a time: what the incident page
+// and the incident form use to show past incidents whose cause or factors
+// read like this one's, while the report finds the same among all
+// incidents at once (similar.go).
+//
+// The report weighs each token by how many descriptions of the history
+// hold it; one text has no such history, so this test counts tokens
+// unweighted and asks for more of them: token sets (words and quoted
+// identifiers, as the report's tokenizer reads them) with a Jaccard
+// similarity of at least 3/5 and at least minSimilarTokens tokens each,
+// and, as in the report, identifiers that agree (Jaccard ≥
+// minIdentAgreement) when either quotes any. A pair the page shows is
+// thus one the report would almost always group as well; the report finds
+// more, paraphrases included.
 //
 // Comparing a text with every stored cause and factor would cost a pass
 // over the history per page, so the store keeps, for every incident, the
 // MinHash band keys of its cause and factors (SimilarityKeys), written in
 // the same transaction as the incident. A search looks its text's keys up
-// there, which yields the incidents likely to be near-identical (the
-// banding of similar.go: 0.98 of those at the threshold share a key), and
-// checks each candidate exactly (NearIdentical), so nothing below the
-// threshold is ever shown.
+// there, which yields the incidents likely to be near-identical (0.98 of
+// those at the threshold share a key), and checks each candidate exactly
+// (NearIdentical), so nothing below the threshold is ever shown.
 
 // SimilarityScheme names the way SimilarityKeys derives keys. The store
 // records it beside the keys and rebuilds them when it changes: change it
 // whenever the tokens, the hashing or the banding change.
-const SimilarityScheme = "minhash-48x16-v1"
+const SimilarityScheme = "minhash-48x16-v2"
+
+const (
+	// The threshold as a fraction, so the test is exact integer arithmetic.
+	similarNum = 3
+	similarDen = 5
+	// minSimilarTokens: shorter texts ("bad deploy", "unknown") say too
+	// little to call two incidents the same.
+	minSimilarTokens = 4
+)
+
+// Banding of the stored keys. A band of r signature values agrees for two
+// sets with probability J^r, so two sets share at least one of b bands
+// with probability 1 − (1 − J^r)^b: with r = 3 and b = 16, 0.98 at the
+// threshold J = 0.6, 0.998 at 0.7, against 0.13 at J = 0.2. The signature
+// has the report's minhashCount values, so it shares its densification.
+const (
+	keyBands       = 16
+	keyRowsPerBand = minhashCount / keyBands
+)
 
 // similarityKeyBits is the width of a stored key. Thirty bits keep each
 // key in four bytes on disk; among a few million stored keys a lookup
@@ -35,7 +63,7 @@ const similarityKeyBits = 30
 
 // SimilarityKeys returns the band keys of a cause or factor description,
 // none for a text too short to call anything near-identical to it (fewer
-// than minSimilarTokens words that count).
+// than minSimilarTokens tokens).
 func SimilarityKeys(text string) []int64 {
 	tok := takeTokenizer()
 	defer giveTokenizer(tok)
@@ -48,33 +76,62 @@ func (t *tokenizer) similarityKeys(x []uint32) []int64 {
 		return nil
 	}
 	var sig [minhashCount]uint32
-	var keys [bands]uint64
-	minhash(x, t.hashes, &sig)
-	bandKeys(&sig, &keys)
-	out := make([]int64, 0, bands)
-	for _, k := range keys {
+	unweightedMinhash(x, t.hashes, &sig)
+	out := make([]int64, 0, keyBands)
+	for b := range keyBands {
+		band := sig[b*keyRowsPerBand : (b+1)*keyRowsPerBand]
+		state := uint64(b)<<32 | uint64(band[0])
+		k := splitmix(&state)
+		for _, v := range band[1:] {
+			state ^= uint64(v)
+			k ^= splitmix(&state)
+		}
 		out = append(out, int64(k>>(64-similarityKeyBits)))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
+// unweightedMinhash is the signature of a token set by one-permutation
+// hashing with optimal densification, as the report's minhash but with
+// every token of weight one: each token's hash picks a bin and a value,
+// each bin keeps its least value, and an empty bin borrows as there. Two
+// sets then agree in a bin with probability equal to their Jaccard
+// similarity.
+func unweightedMinhash(x []uint32, tokenHashes []uint64, sig *[minhashCount]uint32) {
+	var own [minhashCount]uint32
+	for j := range own {
+		own[j] = emptyBin
+	}
+	for _, t := range x {
+		state := tokenHashes[t]
+		h := splitmix(&state)
+		bin := (h >> 32) * minhashCount >> 32
+		own[bin] = min(own[bin], uint32(h)&^1) // never emptyBin
+	}
+	for j := range sig {
+		sig[j] = own[j]
+		for attempt := 1; sig[j] == emptyBin; attempt++ {
+			sig[j] = own[borrowFrom(j, attempt)]
+		}
+	}
+}
+
 // NearIdentical reports whether two descriptions are near-identical as the
-// report counts them: token sets with a Jaccard similarity of at least
-// 3/5, each with at least minSimilarTokens tokens.
+// one-text test counts them (see the top of this file).
 func NearIdentical(a, b string) bool {
 	tok := takeTokenizer()
 	defer giveTokenizer(tok)
 	x := slices.Sorted(slices.Values(tok.appendSet(nil, []byte(a))))
-	return nearIdenticalSorted(x, slices.Sorted(slices.Values(tok.appendSet(nil, []byte(b)))))
+	return tok.nearIdenticalSorted(x, slices.Sorted(slices.Values(tok.appendSet(nil, []byte(b)))))
 }
 
-// nearIdenticalSorted compares two sorted token sets of one tokenizer.
-func nearIdenticalSorted(x, y []uint32) bool {
+// nearIdenticalSorted compares two sorted token sets of this tokenizer.
+func (t *tokenizer) nearIdenticalSorted(x, y []uint32) bool {
 	if len(x) < minSimilarTokens || len(y) < minSimilarTokens || !lengthsCompatible(len(x), len(y)) {
 		return false
 	}
-	shared := 0
+	shared, sharedIDs := 0, 0
 	for i, j := 0, 0; i < len(x) && j < len(y); {
 		switch {
 		case x[i] < y[j]:
@@ -83,11 +140,44 @@ func nearIdenticalSorted(x, y []uint32) bool {
 			j++
 		default:
 			shared++
+			if t.ident[x[i]] {
+				sharedIDs++
+			}
 			i++
 			j++
 		}
 	}
-	return shared >= overlapNeeded(len(x), len(y))
+	if shared < overlapNeeded(len(x), len(y)) {
+		return false
+	}
+	idsX, idsY := t.identifiers(x), t.identifiers(y)
+	if idsX == 0 && idsY == 0 {
+		return true
+	}
+	return float64(sharedIDs) >= minIdentAgreement*float64(idsX+idsY-sharedIDs)
+}
+
+// identifiers counts the quoted identifiers of a token set.
+func (t *tokenizer) identifiers(x []uint32) int {
+	n := 0
+	for _, id := range x {
+		if t.ident[id] {
+			n++
+		}
+	}
+	return n
+}
+
+// lengthsCompatible: Jaccard ≥ t needs t·|X| ≤ |Y| ≤ |X|/t.
+func lengthsCompatible(x, y int) bool {
+	return similarDen*y >= similarNum*x && similarNum*y <= similarDen*x
+}
+
+// overlapNeeded is the least |X∩Y| for Jaccard ≥ t: from
+// o / (|X| + |Y| − o) ≥ t, o ≥ t·(|X|+|Y|) / (1+t), rounded up.
+func overlapNeeded(x, y int) int {
+	num, den := similarNum*(x+y), similarNum+similarDen
+	return (num + den - 1) / den
 }
 
 // Tokenizers are reused between searches: a new one costs a table and the
@@ -142,12 +232,12 @@ type SimilarIncident struct {
 	Ours   SimilarText `json:"ours"`
 }
 
-// maxCandidates bounds the incidents checked exactly per search: those
+// maxSimilarCandidates bounds the incidents checked exactly per search: those
 // sharing the most keys come first, and a near-identical text shares many
 // (5.5 of 16 on average at a similarity of 0.7), so the few a page shows
 // are among them. Reading more cost the incident page 3 ms at 100,000
 // incidents for nothing shown.
-const maxCandidates = 64
+const maxSimilarCandidates = 64
 
 // FindSimilar returns the incidents (other than exclude) with a cause or
 // factor near-identical to one of texts, the most recent first, at most
@@ -166,7 +256,7 @@ func FindSimilar(ctx context.Context, src SimilarSource, texts []SimilarText, ex
 		return []SimilarIncident{}, nil
 	}
 	slices.Sort(keys)
-	cands, err := src.SimilarCandidates(ctx, slices.Compact(keys), exclude, maxCandidates)
+	cands, err := src.SimilarCandidates(ctx, slices.Compact(keys), exclude, maxSimilarCandidates)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +270,7 @@ func FindSimilar(ctx context.Context, src SimilarSource, texts []SimilarText, ex
 			theirs = tok.appendSet(theirs[:0], []byte(t.Description))
 			slices.Sort(theirs)
 			for i, o := range texts {
-				if nearIdenticalSorted(ours[i], theirs) {
+				if tok.nearIdenticalSorted(ours[i], theirs) {
 					out = append(out, SimilarIncident{IncidentRef: c.IncidentRef, ServiceKey: c.ServiceKey, Ours: o, Theirs: t})
 					break pairs
 				}

@@ -7,11 +7,10 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// Defaults for the lengths of the lists a report links incidents in.
-const (
-	DefaultGroups = 25 // recurring groups of each kind, returns after a fix
-	DefaultLinked = 10 // incidents shown per group
-)
+// DefaultGroups is how many recurrences a report describes in words and
+// how many returns after a fix it lists in detail; the lists of ids are
+// complete.
+const DefaultGroups = 25
 
 // Params select and shape a report. The zero value reports on every
 // incident, as of now.
@@ -23,10 +22,10 @@ type Params struct {
 	// Now is the reference time: its UTC day decides what is overdue. Zero
 	// means time.Now().
 	Now time.Time
-	// Groups caps each list of groups (recurring causes, similar
-	// descriptions, returns after a fix); Linked caps the incidents listed
-	// per group. Totals are always exact. Zero means the defaults.
-	Groups, Linked int
+	// Groups caps the recurrences described in words and the returns after
+	// a fix listed in detail (the lists of ids are complete). Zero means
+	// DefaultGroups.
+	Groups int
 }
 
 // ParseBound reads a window bound as the API and the CLI accept it: RFC 3339,
@@ -62,79 +61,35 @@ func (p *Params) withDefaults() Params {
 	if out.Groups <= 0 {
 		out.Groups = DefaultGroups
 	}
-	if out.Linked <= 0 {
-		out.Linked = DefaultLinked
-	}
 	return out
 }
 
 // asOf is the reference day as YYYY-MM-DD; due dates compare as text.
 func (p *Params) asOf() string { return p.Now.Format(time.DateOnly) }
 
-// everyIncident is the condition of a scope that selects everything.
-const everyIncident = "1 = 1"
-
-// scope is an SQL condition on the incidents table under the alias i, with
-// its arguments. Every query of a report restricts itself with one.
-type scope struct {
-	cond     string
-	args     []any
-	windowed bool // the condition bounds started_at
-}
-
-// and appends a condition.
-func (s scope) and(cond string, args ...any) scope {
-	return scope{cond: s.cond + " AND " + cond, args: append(append([]any{}, s.args...), args...), windowed: s.windowed}
-}
-
-// incidents is the FROM clause for a query that reads incidents row by row
-// in this scope. A windowed one walks incidents_report, which starts with
-// started_at (and covers the data-quality columns): without table
-// statistics SQLite takes a one-sided window (since only) for a quarter of
-// the table and scans all of it instead, which for a month of a large
-// history reads thirty times the rows.
-func (s scope) incidents() string {
-	if s.windowed {
-		return "incidents AS i INDEXED BY incidents_report"
+// services is the service filter as keys, or nil for every service.
+func (p *Params) services() []string {
+	if p.Service == "" {
+		return nil
 	}
-	return "incidents AS i"
+	return []string{incident.ServiceKey(p.Service)}
 }
-
-// everything reports whether the scope selects every incident.
-func (s scope) everything() bool { return s.cond == everyIncident }
 
 // windowScope selects the incidents the report counts: the service, and
 // started_at within the window when one is given.
-func (p *Params) windowScope() scope {
-	s := p.serviceScope()
-	if cond, args := p.windowCond(); cond != "" {
-		s = s.and(cond, args...)
-		s.windowed = true
-	}
-	return s
+func (p *Params) windowScope() Scope {
+	return Scope{Services: p.services(), Since: p.Since, Until: p.Until}
 }
 
-// windowCond is the condition on started_at, or "" without a window.
-func (p *Params) windowCond() (string, []any) {
-	var conds []string
-	var args []any
-	if p.Since != nil {
-		conds = append(conds, "i.started_at >= ?")
-		args = append(args, p.Since.Unix())
+// inWindow reports whether an incident read by the pattern pass is one the
+// report counts.
+func (p *Params) inWindow(row *IncidentRow) bool {
+	if p.Service != "" && string(row.ServiceKey) != incident.ServiceKey(p.Service) {
+		return false
 	}
-	if p.Until != nil {
-		conds = append(conds, "i.started_at < ?")
-		args = append(args, p.Until.Unix())
+	if p.Since == nil && p.Until == nil {
+		return true
 	}
-	return strings.Join(conds, " AND "), args
-}
-
-func (p *Params) serviceScope() scope { return p.serviceScopeAs("i") }
-
-// serviceScopeAs is the service condition on incidents under another alias.
-func (p *Params) serviceScopeAs(alias string) scope {
-	if p.Service == "" {
-		return scope{cond: everyIncident}
-	}
-	return scope{cond: alias + ".service_key = ?", args: []any{incident.ServiceKey(p.Service)}}
+	at := row.StartedAt.Seconds
+	return row.StartedAt.Known && (p.Since == nil || at >= p.Since.Unix()) && (p.Until == nil || at < p.Until.Unix())
 }

@@ -1,45 +1,54 @@
 package report
 
 import (
-	"database/sql"
-	"fmt"
+	"cmp"
+	"context"
 	"hash/maphash"
 	"slices"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
-	"gorm.io/gorm"
 )
 
-// history is what pattern detection needs, read in one streaming pass
-// over the incidents in scope and one over their contributing factors: per
-// incident its id, times, service and cause category; per factor its
-// category; and the cause and factor descriptions as token sets. Counts
-// are not taken from it: every by_* list is a GROUP BY in SQL.
+// history is what pattern detection needs, read in one streaming pass over
+// the incidents and one over their findings: per incident its id, times,
+// service, severity, detection method and cause category; per factor and
+// gap its category; the cause and factor descriptions as token sets; and
+// the preventive fixes. Counts are not taken from it (every by_* list is an
+// aggregate of the source) except those of hotspots, which compare the
+// window with what came before it.
 //
-// Pattern detection reads this instead of querying: near-duplicate search
-// must read the descriptions anyway (only these columns, streaming), and
-// the rest comes with them. Done in SQL, the same-category groups need
-// COUNT(DISTINCT) over a join of findings with incidents, and the return
-// of a cause after a fix a window over both; at 100,000 incidents each of
-// those costs about a second of SQLite time, the whole pass below less.
+// The pass reaches beyond the report's window and service: it reads the
+// history up to the window's end, and with a service filter the services
+// related to it, so that a failure in the window is linked to its earlier
+// occurrences and to fixes made before the window. inScope marks the
+// incidents the report is about.
 type history struct {
-	incidents  []incidentFacts // by id
-	byID       idIndex
-	services   interned      // service keys
-	categories interned      // cause and factor categories
-	factors    []categoryHit // distinct (incident, category) pairs
-	texts      []textRecord
-	arena      []uint32 // the texts' token ids
-	wordHashes []uint64 // by token id
+	incidents   []incidentFacts // by id
+	byID        idIndex
+	services    interned      // service keys
+	categories  interned      // cause, factor and gap categories
+	labels      interned      // severities and detection methods
+	factors     []categoryHit // distinct (incident, factor category) pairs, by incident
+	gaps        []categoryHit // distinct (incident, gap category) pairs, by incident
+	texts       []textRecord  // chronological
+	arena       []uint32      // the causes' token ids
+	factorArena []uint32      // the factors' token ids
+	tok         *tokenizer
+	fixes       []fixFact // by incident, position
 }
 
-// incidentFacts is one incident in scope. cause is noCategory when unset.
+// incidentFacts is one incident of the pass. cause is noCategory when unset.
 type incidentFacts struct {
-	id        int64
-	sortAt    int64
-	startedAt sql.NullInt64
-	service   uint32
-	cause     uint32
+	id, sortAt int64
+	startedAt  int64
+	started    bool // startedAt is known
+	inScope    bool // in the report's window and service
+	service    uint32
+	cause      uint32
+	severity   uint32 // in history.labels
+	method     uint32 // in history.labels
 }
 
 // categoryHit says incident (an index into history.incidents) has a
@@ -47,6 +56,15 @@ type incidentFacts struct {
 type categoryHit struct {
 	incident int32
 	category uint32
+}
+
+// fixFact is a preventive action item of an incident that addresses its
+// cause (position −1) or a contributing factor: done at doneAt, or planned
+// (open or in progress) when doneAt is 0.
+type fixFact struct {
+	incident int32
+	position int32
+	doneAt   int64
 }
 
 const noCategory = ^uint32(0)
@@ -70,71 +88,65 @@ func (in *interned) id(raw []byte) uint32 {
 	return i
 }
 
-const (
-	incidentPassSQL = `
-SELECT i.id, i.sort_at, i.started_at, i.service_key, i.cause_category, i.cause_description
-FROM %s WHERE %s`
-	// Only contributing factors: detection gaps are counted in SQL and
-	// never compared. FROM is filled in by scope.over; "+" keeps SQLite
-	// from reading the factors through an index on kind, a lookup in the
-	// table for each.
-	findingPassSQL = `
-SELECT f.incident_id, f.position, f.category, f.description
-FROM %s WHERE %s AND +f.kind = 'factor'`
-)
+// lookup returns the index of value, if interned.
+func (in *interned) lookup(value string) (uint32, bool) {
+	i, ok := in.index[value]
+	return i, ok
+}
 
-// readHistory makes the two passes, concurrently, each on its own
-// connection with its own tokenizer, and merges them. No ORDER BY: sorting
-// would make SQLite hold every text; what needs an order is sorted here, on
-// narrow values. sql.RawBytes lets the tokenizer read each text in the
-// driver's buffer without a copy.
-func readHistory(db *gorm.DB, in scope) (*history, error) {
-	n, err := countIncidents(db, in)
+// readHistory makes the passes, concurrently, and merges them. inScope
+// decides which incidents the report is about. No ORDER BY: sorting would
+// make the database hold every text; what needs an order is sorted here,
+// on narrow values.
+func readHistory(ctx context.Context, src Source, pass Scope, inScope func(*IncidentRow) bool) (*history, error) {
+	n, err := src.CountIncidents(ctx, pass)
 	if err != nil {
 		return nil, err
 	}
 	// Sized for a cause and one and a half factors an incident, and some
 	// forty words a cause: growing them as they fill copied tens of
-	// megabytes, and took a tenth of a report's time at 100,000.
+	// megabytes at 100,000 incidents.
 	h := &history{
 		incidents: make([]incidentFacts, 0, n),
 		texts:     make([]textRecord, 0, 5*n/2),
-		arena:     make([]uint32, 0, 48*n),
+		arena:     make([]uint32, 0, 44*n),
+		tok:       newTokenizer(),
 	}
-	tok := newTokenizer()
 	var found findingPass
-	var g errgroup.Group
-	g.Go(func() error { return h.readIncidents(db, in, tok) })
-	g.Go(func() (err error) { found, err = readFindings(db, in, n); return err })
+	var fixes []fixRow
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return h.readIncidents(gctx, src, pass, inScope) })
+	g.Go(func() (err error) { found, err = readFindings(gctx, src, pass, n); return err })
+	g.Go(func() (err error) { fixes, err = readFixes(gctx, src, pass, n); return err })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	h.byID = newIDIndex(h.incidents)
-	h.merge(&found, tok)
-	h.wordHashes = tok.hashes
-	slices.SortFunc(h.texts, chronological)
+	h.merge(&found)
+	h.keepFixes(fixes)
+	h.sortTexts()
+	// Every token has its id now; the table that found them is not needed.
+	h.tok.slots, h.tok.last = nil, nil
 	return h, nil
 }
 
-// readIncidents streams the incidents in scope with their causes.
-func (h *history) readIncidents(db *gorm.DB, in scope, tok *tokenizer) error {
-	var f incidentFacts
-	var service, category, text sql.RawBytes
-	err := eachRow(db, fmt.Sprintf(incidentPassSQL, in.incidents(), in.cond), in.args,
-		[]any{&f.id, &f.sortAt, &f.startedAt, &service, &category, &text}, func() {
-			f.service, f.cause = h.services.id(service), noCategory
-			if len(category) > 0 {
-				f.cause = h.categories.id(category)
-			}
-			h.incidents = append(h.incidents, f)
-			if len(text) > 0 {
-				r := textRecord{incidentID: f.id, sortAt: f.sortAt, position: -1, service: f.service, category: f.cause,
-					from: uint32(len(h.arena))}
-				h.arena = tok.appendSet(h.arena, text)
-				r.to = uint32(len(h.arena))
-				h.texts = append(h.texts, r)
-			}
-		})
+// readIncidents streams the incidents with their causes.
+func (h *history) readIncidents(ctx context.Context, src Source, pass Scope, inScope func(*IncidentRow) bool) error {
+	err := src.EachIncident(ctx, pass, func(row *IncidentRow) {
+		f := incidentFacts{id: row.ID, sortAt: row.SortAt, startedAt: row.StartedAt.Seconds, started: row.StartedAt.Known,
+			inScope: inScope(row), service: h.services.id(row.ServiceKey), cause: noCategory,
+			severity: h.labels.id(row.Severity), method: h.labels.id(row.DetectionMethod)}
+		if len(row.CauseCategory) > 0 {
+			f.cause = h.categories.id(row.CauseCategory)
+		}
+		h.incidents = append(h.incidents, f)
+		if len(row.CauseDescription) > 0 {
+			r := textRecord{incidentID: f.id, position: -1, category: f.cause, from: uint32(len(h.arena))}
+			h.arena = h.tok.appendSet(h.arena, row.CauseDescription)
+			r.to = uint32(len(h.arena))
+			h.texts = append(h.texts, r)
+		}
+	})
 	// A table scan yields rowid order, which is id order; sort in case.
 	if !slices.IsSortedFunc(h.incidents, byID) {
 		slices.SortFunc(h.incidents, byID)
@@ -147,8 +159,8 @@ func (h *history) readIncidents(db *gorm.DB, in scope, tok *tokenizer) error {
 // incidents are ids until merged.
 type findingPass struct {
 	categories interned
-	factors    []findingHit
-	texts      []textRecord // service and sortAt unset
+	hits       []findingHit
+	texts      []textRecord // incident, service unset
 	arena      []uint32
 	tok        *tokenizer
 }
@@ -156,85 +168,174 @@ type findingPass struct {
 type findingHit struct {
 	incidentID int64
 	category   uint32
+	gap        bool
 }
 
-// readFindings streams the contributing factors of the n incidents in
-// scope. Factors repeat word for word across incidents; each distinct text
-// is tokenised once. The lists start sized for one and a half factors an
-// incident, a little over what generated and real post-mortems carry:
-// growing them a quarter at a time from nothing copied them some thirty
-// times.
-func readFindings(db *gorm.DB, in scope, n int) (findingPass, error) {
-	from, sc := in.over("findings f", "f")
-	query, args := fmt.Sprintf(findingPassSQL, from, sc.cond), sc.args
+// readFindings streams the contributing factors and detection gaps of the
+// n incidents. Factors repeat word for word across incidents; each distinct
+// text is tokenised once.
+func readFindings(ctx context.Context, src Source, pass Scope, n int) (findingPass, error) {
+	// Sized for one and a half factors an incident, most of them worded
+	// apart, of some ten words each.
 	p := findingPass{
-		tok:     newTokenizer(),
-		factors: make([]findingHit, 0, 3*n/2),
-		texts:   make([]textRecord, 0, 3*n/2),
+		tok:   newTokenizer(),
+		hits:  make([]findingHit, 0, 3*n),
+		texts: make([]textRecord, 0, 3*n/2),
+		arena: make([]uint32, 0, 14*n),
 	}
 	seed := maphash.MakeSeed()
 	type span struct{ from, to uint32 }
 	seen := map[uint64]span{}
-	var incidentID int64
-	var position int32
-	var category, text sql.RawBytes
-	err := eachRow(db, query, args, []any{&incidentID, &position, &category, &text}, func() {
-		hit := findingHit{incidentID: incidentID, category: p.categories.id(category)}
-		p.factors = append(p.factors, hit)
-		if len(text) == 0 {
+	err := src.EachFinding(ctx, pass, func(row *FindingRow) {
+		hit := findingHit{incidentID: row.IncidentID, category: p.categories.id(row.Category), gap: row.Gap}
+		p.hits = append(p.hits, hit)
+		if row.Gap || len(row.Description) == 0 {
 			return
 		}
-		key := maphash.Bytes(seed, text)
+		key := maphash.Bytes(seed, row.Description)
 		s, ok := seen[key]
 		if !ok {
 			s.from = uint32(len(p.arena))
-			p.arena = p.tok.appendSet(p.arena, text)
+			p.arena = p.tok.appendSet(p.arena, row.Description)
 			s.to = uint32(len(p.arena))
 			seen[key] = s
 		}
-		p.texts = append(p.texts, textRecord{incidentID: incidentID, position: position, category: hit.category, from: s.from, to: s.to})
+		p.texts = append(p.texts, textRecord{incidentID: row.IncidentID, position: row.Position, category: hit.category, from: s.from, to: s.to})
 	})
 	return p, err
 }
 
+// fixRow is a fix as read, before its incident is found.
+type fixRow struct {
+	incidentID int64
+	position   int32
+	doneAt     int64
+}
+
+// readFixes streams the preventive fixes of causes and factors; those of
+// gaps fix something never compared. The list starts sized for one an
+// incident of the n.
+func readFixes(ctx context.Context, src Source, pass Scope, n int) ([]fixRow, error) {
+	out := make([]fixRow, 0, n)
+	err := src.EachFix(ctx, Scope{Services: pass.Services}, func(row *FixRow) {
+		position, ok := addressedPosition(row.Addresses)
+		if !ok {
+			return
+		}
+		f := fixRow{incidentID: row.IncidentID, position: position}
+		if row.Done {
+			f.doneAt = row.DoneAt
+		}
+		out = append(out, f)
+	})
+	return out, err
+}
+
+// addressedPosition reads what an action item addresses as a text
+// position: −1 for the primary cause, N for contributing_factors[N].
+func addressedPosition(addresses []byte) (int32, bool) {
+	a := string(addresses)
+	if a == "primary_cause" {
+		return -1, true
+	}
+	digits, ok := strings.CutPrefix(a, "contributing_factors[")
+	if !ok {
+		return 0, false
+	}
+	digits, ok = strings.CutSuffix(digits, "]")
+	n, err := strconv.ParseInt(digits, 10, 32)
+	if !ok || err != nil || n < 0 {
+		return 0, false
+	}
+	return int32(n), true
+}
+
 // merge brings the findings pass into the history: its categories and
 // tokens renumbered into the history's, its incidents found by id (a
-// finding of an incident outside the scope is dropped).
-func (h *history) merge(p *findingPass, tok *tokenizer) {
+// finding of an incident outside the pass is dropped).
+func (h *history) merge(p *findingPass) {
 	category := make([]uint32, len(p.categories.values))
 	for k, v := range p.categories.values {
 		category[k] = h.categories.id([]byte(v))
 	}
-	hits := func(in []findingHit) []categoryHit {
-		out := make([]categoryHit, 0, len(in))
-		for _, x := range in {
-			if k, ok := h.find(x.incidentID); ok {
-				out = append(out, categoryHit{incident: int32(k), category: category[x.category]})
+	for _, x := range p.hits {
+		if k, ok := h.byID.find(x.incidentID); ok {
+			hit := categoryHit{incident: int32(k), category: category[x.category]}
+			if x.gap {
+				h.gaps = append(h.gaps, hit)
+			} else {
+				h.factors = append(h.factors, hit)
 			}
 		}
-		return distinctHits(out)
 	}
-	h.factors = hits(p.factors)
-	h.arena = slices.Grow(h.arena, len(p.arena))
-	h.texts = slices.Grow(h.texts, len(p.texts))
+	h.factors, h.gaps = distinctHits(h.factors), distinctHits(h.gaps)
 
+	// The factors' tokens take the history's ids where they lie.
 	token := make([]uint32, len(p.tok.hashes))
 	for id, hash := range p.tok.hashes {
-		token[id] = tok.intern(hash)
+		token[id] = h.tok.adopt(hash, p.tok.ident[id], p.tok.stop[id])
 	}
-	offset := uint32(len(h.arena))
-	for _, id := range p.arena {
-		h.arena = append(h.arena, token[id])
+	for k, id := range p.arena {
+		p.arena[k] = token[id]
 	}
+	h.factorArena = p.arena
+	h.texts = slices.Grow(h.texts, len(p.texts))
 	for _, r := range p.texts {
-		k, ok := h.find(r.incidentID)
-		if !ok {
+		if _, ok := h.byID.find(r.incidentID); !ok {
 			continue
 		}
-		r.sortAt, r.service, r.category = h.incidents[k].sortAt, h.incidents[k].service, category[r.category]
-		r.from, r.to = r.from+offset, r.to+offset
+		r.category = category[r.category]
 		h.texts = append(h.texts, r)
 	}
+	for k := range h.texts {
+		r := &h.texts[k]
+		i, _ := h.byID.find(r.incidentID)
+		r.incident, r.service = int32(i), h.incidents[i].service
+	}
+}
+
+// keepFixes finds each fix's incident and sorts them for fixesOf.
+func (h *history) keepFixes(rows []fixRow) {
+	h.fixes = make([]fixFact, 0, len(rows))
+	for _, f := range rows {
+		if k, ok := h.byID.find(f.incidentID); ok {
+			h.fixes = append(h.fixes, fixFact{incident: int32(k), position: f.position, doneAt: f.doneAt})
+		}
+	}
+	slices.SortFunc(h.fixes, func(a, b fixFact) int {
+		if a.incident != b.incident {
+			return cmp.Compare(a.incident, b.incident)
+		}
+		if a.position != b.position {
+			return cmp.Compare(a.position, b.position)
+		}
+		return cmp.Compare(a.doneAt, b.doneAt)
+	})
+}
+
+// fixesOf returns the fixes of one text.
+func (h *history) fixesOf(r *textRecord) []fixFact {
+	at := func(f fixFact) int {
+		if f.incident != r.incident {
+			return cmp.Compare(f.incident, r.incident)
+		}
+		return cmp.Compare(f.position, r.position)
+	}
+	lo, _ := slices.BinarySearchFunc(h.fixes, *r, func(f fixFact, r textRecord) int { return at(f) })
+	hi := lo
+	for hi < len(h.fixes) && at(h.fixes[hi]) == 0 {
+		hi++
+	}
+	return h.fixes[lo:hi]
+}
+
+// tokens returns a text's token ids: a cause's in the arena, a factor's in
+// the factor arena.
+func (h *history) tokens(r *textRecord) []uint32 {
+	if r.position >= 0 {
+		return h.factorArena[r.from:r.to]
+	}
+	return h.arena[r.from:r.to]
 }
 
 // find returns the index of the incident with the given id.
@@ -279,18 +380,66 @@ func (ix *idIndex) find(id int64) (int, bool) {
 	return 0, false
 }
 
-func byID(a, b incidentFacts) int { return cmpInt(a.id, b.id) }
+func byID(a, b incidentFacts) int { return cmp.Compare(a.id, b.id) }
 
-// chronological orders texts by start (else creation), incident, and the
-// cause before the factors.
-func chronological(a, b textRecord) int {
-	switch {
-	case a.sortAt != b.sortAt:
-		return cmpInt(a.sortAt, b.sortAt)
-	case a.incidentID != b.incidentID:
-		return cmpInt(a.incidentID, b.incidentID)
+// sortTexts puts the texts in chronological order (see chronological): the
+// incidents are ranked once, and each text placed by its incident's rank,
+// which is linear; sorting the texts through their incidents was a tenth
+// of a report at 100,000 incidents, every comparison two cache misses.
+func (h *history) sortTexts() {
+	order := make([]int32, len(h.incidents))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	return cmpInt(a.position, b.position)
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := &h.incidents[a], &h.incidents[b]
+		if x.sortAt != y.sortAt {
+			return cmp.Compare(x.sortAt, y.sortAt)
+		}
+		return cmp.Compare(x.id, y.id)
+	})
+	rank := make([]int32, len(h.incidents))
+	for r, i := range order {
+		rank[i] = int32(r)
+	}
+	start := make([]int32, len(h.incidents)+1)
+	for k := range h.texts {
+		start[rank[h.texts[k].incident]+1]++
+	}
+	for r := 1; r < len(start); r++ {
+		start[r] += start[r-1]
+	}
+	sorted := make([]textRecord, len(h.texts))
+	for _, t := range h.texts {
+		at := &start[rank[t.incident]]
+		sorted[*at] = t
+		*at++
+	}
+	// Within an incident, the cause before the factors, by position: a few
+	// texts, in insertion order.
+	for lo := 0; lo < len(sorted); {
+		hi := lo + 1
+		for hi < len(sorted) && sorted[hi].incident == sorted[lo].incident {
+			hi++
+		}
+		if hi-lo > 1 {
+			slices.SortFunc(sorted[lo:hi], func(a, b textRecord) int { return cmp.Compare(a.position, b.position) })
+		}
+		lo = hi
+	}
+	h.texts = sorted
+}
+
+// chronological orders texts by their incidents' start (else creation),
+// incident, and the cause before the factors.
+func (h *history) chronological(a, b textRecord) int {
+	switch x, y := h.incidents[a.incident].sortAt, h.incidents[b.incident].sortAt; {
+	case x != y:
+		return cmp.Compare(x, y)
+	case a.incidentID != b.incidentID:
+		return cmp.Compare(a.incidentID, b.incidentID)
+	}
+	return cmp.Compare(a.position, b.position)
 }
 
 // distinctHits sorts hits and drops repeats: two factors of one category
@@ -298,9 +447,9 @@ func chronological(a, b textRecord) int {
 func distinctHits(hits []categoryHit) []categoryHit {
 	slices.SortFunc(hits, func(a, b categoryHit) int {
 		if a.incident != b.incident {
-			return cmpInt(a.incident, b.incident)
+			return cmp.Compare(a.incident, b.incident)
 		}
-		return cmpInt(a.category, b.category)
+		return cmp.Compare(a.category, b.category)
 	})
 	return slices.Compact(hits)
 }
@@ -311,32 +460,6 @@ func sortCounts(list []Count) {
 		if a.Count != b.Count {
 			return b.Count - a.Count
 		}
-		return compareStrings(a.Key, b.Key)
+		return strings.Compare(a.Key, b.Key)
 	})
-}
-
-// eachRow runs a query and calls row after scanning each row into dest.
-func eachRow(db *gorm.DB, query string, args []any, dest []any, row func()) error {
-	rows, err := db.Raw(query, args...).Rows()
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		row()
-	}
-	return rows.Err()
-}
-
-func cmpInt[T int32 | int64 | int | uint32](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

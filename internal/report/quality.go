@@ -1,11 +1,10 @@
 package report
 
 import (
-	"fmt"
+	"cmp"
+	"context"
 	"slices"
 	"strings"
-
-	"gorm.io/gorm"
 )
 
 // DataQuality lists the incidents whose timestamps keep them out of some
@@ -36,23 +35,10 @@ type Problem struct {
 	Problem string `json:"problem"`
 }
 
-// qualitySQL selects the incidents with any problem, with the timestamps
-// to say which; it reads only columns of the incidents_report index, and
-// the titles of the few incidents found are read afterwards.
-const qualitySQL = `
-SELECT i.id, i.status, i.started_at, i.detected_at, i.mitigated_at, i.resolved_at
-FROM %s
-WHERE %s AND (
-	i.started_at IS NULL
-	OR (i.status = 'resolved' AND (i.detected_at IS NULL OR i.mitigated_at IS NULL OR i.resolved_at IS NULL))
-	OR (i.resolved_at IS NOT NULL AND i.status <> 'resolved')
-	OR i.detected_at < i.started_at OR i.mitigated_at < i.started_at OR i.resolved_at < i.started_at
-	OR i.mitigated_at < i.detected_at OR i.resolved_at < i.detected_at OR i.resolved_at < i.mitigated_at)
-ORDER BY i.id`
-
 // dataQuality checks the incidents in the window and, under a window, the
 // service's incidents without a start.
-func dataQuality(db *gorm.DB, p *Params, withoutStartCounted bool) (DataQuality, error) {
+func dataQuality(ctx context.Context, src Source, p *Params) (DataQuality, error) {
+	withoutStartCounted := p.Since == nil && p.Until == nil
 	q := DataQuality{
 		WithoutStart:      Problems{Incidents: []Problem{}},
 		MissingTimestamps: Problems{Incidents: []Problem{}},
@@ -64,44 +50,39 @@ func dataQuality(db *gorm.DB, p *Params, withoutStartCounted bool) (DataQuality,
 		list.Incidents = append(list.Incidents, Problem{ID: id, Problem: problem})
 		ids = append(ids, id)
 	}
-	var id int64
-	var status string
-	var stamps [4]*int64
-	check := func() {
-		if stamps[0] == nil {
+	check := func(row *TimestampRow) {
+		if row.Stamps[0] == nil {
 			problem := "no started_at"
 			if !withoutStartCounted {
 				problem += "; outside every figure of a windowed report"
 			}
-			add(&q.WithoutStart, id, problem)
+			add(&q.WithoutStart, row.ID, problem)
 		}
-		if missing := missingStamps(status, stamps); missing != "" {
-			add(&q.MissingTimestamps, id, missing)
+		if missing := missingStamps(row.Status, row.Stamps); missing != "" {
+			add(&q.MissingTimestamps, row.ID, missing)
 		}
-		if wrong := inconsistency(status, stamps); wrong != "" {
-			add(&q.Inconsistent, id, wrong)
+		if wrong := inconsistency(row.Status, row.Stamps); wrong != "" {
+			add(&q.Inconsistent, row.ID, wrong)
 		}
 	}
 	// The incidents counted and, under a window, those without a start: two
-	// queries, as "in the window OR without a start" would keep SQLite from
-	// using the index for either.
-	scopes := []scope{p.windowScope()}
+	// queries, as "in the window OR without a start" would keep the
+	// database from using its index for either.
+	scopes := []Scope{p.windowScope()}
 	if !withoutStartCounted {
-		scopes = append(scopes, p.serviceScope().and("i.started_at IS NULL"))
+		scopes = append(scopes, Scope{Services: p.services(), WithoutStart: true})
 	}
 	for _, in := range scopes {
-		err := eachRow(db, fmt.Sprintf(qualitySQL, in.incidents(), in.cond), in.args,
-			[]any{&id, &status, &stamps[0], &stamps[1], &stamps[2], &stamps[3]}, check)
-		if err != nil {
+		if err := src.EachTimestampProblem(ctx, in, check); err != nil {
 			return DataQuality{}, err
 		}
 	}
-	refs, err := incidentRefs(db, ids)
+	refs, err := src.IncidentRefs(ctx, ids)
 	if err != nil {
 		return DataQuality{}, err
 	}
 	for _, list := range []*Problems{&q.WithoutStart, &q.MissingTimestamps, &q.Inconsistent} {
-		slices.SortFunc(list.Incidents, func(a, b Problem) int { return cmpInt(a.ID, b.ID) })
+		slices.SortFunc(list.Incidents, func(a, b Problem) int { return cmp.Compare(a.ID, b.ID) })
 		for k := range list.Incidents {
 			list.Incidents[k].Title = refs[list.Incidents[k].ID].Title
 		}

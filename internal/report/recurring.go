@@ -1,178 +1,352 @@
 package report
 
 import (
+	"cmp"
+	"context"
 	"slices"
-
-	"gorm.io/gorm"
+	"strconv"
+	"strings"
+	"time"
 )
 
-// Recurrence kinds.
-const (
-	// SameCategory: one category came back on one service, as primary
-	// cause or contributing factor, in more than one incident.
-	SameCategory = "same_category"
-	// SimilarDescription: causes or factors of several incidents read
-	// near-identically (see similar.go).
-	SimilarDescription = "similar_description"
-)
-
-// Recurrence is a cause or factor that comes back, with the incidents it
-// links (the most recent first, at most Params.Linked of them).
+// Recurrence is a failure that came back: near-identical causes or
+// contributing factors of two or more incidents (see similar.go), at least
+// one of them in the report. The list holds every such failure; it is kept
+// small (ids, not incidents), and the first ones carry their description.
 type Recurrence struct {
-	Kind string `json:"kind"`
-	// Service is set for same_category; Services lists every service the
-	// linked incidents are on (display names).
-	Service  string   `json:"service,omitempty"`
+	// Services are the keys of the services its incidents are on, in order
+	// of first appearance.
 	Services []string `json:"services"`
-	// Category is the shared category (same_category), or the categories
-	// of the similar descriptions, in order of first appearance.
-	Category   string   `json:"category,omitempty"`
-	Categories []string `json:"categories,omitempty"`
-	// Description is the first-seen text of a similar_description group.
+	// IDs are all its incidents, oldest first, including those before the
+	// window; InWindow counts those in the report.
+	IDs      []int64 `json:"ids"`
+	InWindow int     `json:"in_window"`
+	// Categories of its causes and factors, in order of first appearance.
+	Categories []string `json:"categories"`
+	// Fix is what was done to stop it: "done" when a preventive action item
+	// addressing one of its descriptions was marked done, "planned" when
+	// one is open or in progress, "none" otherwise.
+	Fix string `json:"fix"`
+	// Description is the first incident's words (on the first Params.Groups
+	// failures, which the markdown and the page show).
 	Description string `json:"description,omitempty"`
-	// Count is how many distinct incidents the group links; AsCause and
-	// AsFactor split them by role (an incident may count in both).
-	Count     int              `json:"count"`
-	AsCause   int              `json:"as_cause"`
-	AsFactor  int              `json:"as_factor"`
-	Incidents []LinkedIncident `json:"incidents"`
 }
 
-// LinkedIncident is an incident in a recurrence group, with the role the
-// category or description plays in it.
-type LinkedIncident struct {
-	IncidentRef
-	Role string `json:"role"` // "cause", "factor" or "cause+factor"
+// Fix states.
+const (
+	FixDone    = "done"
+	FixPlanned = "planned"
+	FixNone    = "none"
+)
+
+// Returns are the incidents in the report that repeat a failure after a
+// preventive action item addressing it, on an earlier incident, was marked
+// done: the fix did not work.
+type Returns struct {
+	IDs   []int64  `json:"ids"` // every one, oldest first
+	Count int      `json:"count"`
+	Items []Return `json:"items"` // the latest, at most Params.Groups
 }
 
-// RecurringTotal counts every recurrence group, including those beyond the
-// Params.Groups listed.
-type RecurringTotal struct {
-	SameCategory       int `json:"same_category"`
-	SimilarDescription int `json:"similar_description"`
+// Return is one incident that came back after a fix.
+type Return struct {
+	Incident IncidentRef `json:"incident"`
+	// Repeats is the incident whose fix did not hold.
+	Repeats IncidentRef `json:"repeats"`
+	Fix     Fix         `json:"fix"`
 }
 
-// recurringCategories finds the categories that came back on a service
-// (as primary cause or factor of more than one incident): the largest
-// groups first, at most limit, each with its most recent linked incidents;
-// and how many groups there are in all.
-func recurringCategories(db *gorm.DB, h *history, limit, linked int) ([]Recurrence, int, error) {
-	type hit struct {
-		service, category uint32
-		incident          int32
-		cause             bool
-	}
-	hits := make([]hit, 0, len(h.incidents)+len(h.factors))
-	for k, inc := range h.incidents {
-		if inc.cause != noCategory {
-			hits = append(hits, hit{inc.service, inc.cause, int32(k), true})
-		}
-	}
-	for _, f := range h.factors {
-		hits = append(hits, hit{h.incidents[f.incident].service, f.category, f.incident, false})
-	}
-	slices.SortFunc(hits, func(a, b hit) int {
-		switch {
-		case a.service != b.service:
-			return cmpInt(a.service, b.service)
-		case a.category != b.category:
-			return cmpInt(a.category, b.category)
-		}
-		return cmpInt(a.incident, b.incident)
-	})
+// Fix is the preventive action item whose fix did not hold: the latest
+// done before the incident came back.
+type Fix struct {
+	ActionItem string    `json:"action_item"`
+	Addresses  string    `json:"addresses"`
+	DoneAt     time.Time `json:"done_at"`
+}
 
-	type member struct {
-		incident      int32
-		cause, factor bool
-	}
-	type group struct {
-		service, category uint32
-		members           []member
-		causes, factors   int
-	}
-	var groups []group
-	for start := 0; start < len(hits); {
-		end := start
-		for end < len(hits) && hits[end].service == hits[start].service && hits[end].category == hits[start].category {
-			end++
-		}
-		g := group{service: hits[start].service, category: hits[start].category}
-		for _, x := range hits[start:end] {
-			if n := len(g.members); n == 0 || g.members[n-1].incident != x.incident {
-				g.members = append(g.members, member{incident: x.incident})
+// RecurringGap is a detection gap listed on two or more incidents of one
+// failure: it came back and was missed the same way again.
+type RecurringGap struct {
+	Category    string   `json:"category"`
+	IDs         []int64  `json:"ids"`
+	Services    []string `json:"services"`
+	Description string   `json:"description,omitempty"` // the failure's, as in Recurrence
+}
+
+// failure is a group of near-identical records in the history's terms.
+type failure struct {
+	anchor    int
+	records   []int   // chronological
+	incidents []int32 // distinct, chronological
+	inScope   int
+	causes    int // incidents whose primary cause is among the records
+	fix       string
+	lastStart int64
+}
+
+// failures turns the matcher's groups into failures of two incidents or
+// more, one of them in scope. Groups of the same incidents are one failure
+// told in several descriptions (a cause and the factors that came back
+// with it), and are merged.
+func (h *history) failures(m *matcher) []failure {
+	var out []failure
+	merged := map[string]int{} // incident set → index in out
+	for _, g := range m.cluster() {
+		f := failure{anchor: g.anchor, records: g.members, fix: FixNone}
+		for _, r := range g.members {
+			rec := &h.texts[r]
+			if rec.position < 0 {
+				f.causes++
 			}
-			m := &g.members[len(g.members)-1]
-			m.cause, m.factor = m.cause || x.cause, m.factor || !x.cause
-		}
-		if len(g.members) > 1 {
-			for _, m := range g.members {
-				if m.cause {
-					g.causes++
+			if n := len(f.incidents); n == 0 || f.incidents[n-1] != rec.incident {
+				f.incidents = append(f.incidents, rec.incident)
+				inc := &h.incidents[rec.incident]
+				if inc.inScope {
+					f.inScope++
 				}
-				if m.factor {
-					g.factors++
+				f.lastStart = max(f.lastStart, inc.sortAt)
+			}
+			for _, fx := range h.fixesOf(rec) {
+				switch {
+				case fx.doneAt > 0:
+					f.fix = FixDone
+				case f.fix == FixNone:
+					f.fix = FixPlanned
 				}
 			}
-			groups = append(groups, g)
 		}
-		start = end
+		if len(f.incidents) < 2 || f.inScope == 0 {
+			continue
+		}
+		key := incidentSet(f.incidents)
+		k, seen := merged[key]
+		if !seen {
+			merged[key] = len(out)
+			out = append(out, f)
+			continue
+		}
+		into := &out[k]
+		into.records = append(into.records, f.records...)
+		slices.SortFunc(into.records, func(a, b int) int { return h.chronological(h.texts[a], h.texts[b]) })
+		// The description shown is the earliest, a cause before a factor.
+		if a, b := &h.texts[f.anchor], &h.texts[into.anchor]; h.chronological(*a, *b) < 0 {
+			into.anchor = f.anchor
+		}
+		into.fix = strongerFix(into.fix, f.fix)
+		into.causes += f.causes
 	}
-
-	names, err := serviceNames(db)
-	if err != nil {
-		return nil, 0, err
-	}
-	name := func(g group) string { return names[h.services.values[g.service]] }
-	slices.SortFunc(groups, func(a, b group) int {
+	// The most in the window first; then the most in all, the latest, and
+	// the first to begin.
+	slices.SortStableFunc(out, func(a, b failure) int {
 		switch {
-		case len(a.members) != len(b.members):
-			return len(b.members) - len(a.members)
-		case name(a) != name(b):
-			return compareStrings(name(a), name(b))
+		case a.inScope != b.inScope:
+			return b.inScope - a.inScope
+		case len(a.incidents) != len(b.incidents):
+			return len(b.incidents) - len(a.incidents)
+		case a.lastStart != b.lastStart:
+			return cmp.Compare(b.lastStart, a.lastStart)
 		}
-		return compareStrings(h.categories.values[a.category], h.categories.values[b.category])
+		return a.anchor - b.anchor
 	})
-	total := len(groups)
-	groups = groups[:min(limit, total)]
+	return out
+}
 
-	out := make([]Recurrence, len(groups))
+// incidentSet is a key for a chronological list of incidents.
+func incidentSet(incidents []int32) string {
+	b := make([]byte, 0, 4*len(incidents))
+	for _, i := range incidents {
+		b = append(b, byte(i), byte(i>>8), byte(i>>16), byte(i>>24))
+	}
+	return string(b)
+}
+
+// strongerFix is the more advanced of two fix states.
+func strongerFix(a, b string) string {
+	rank := map[string]int{FixNone: 0, FixPlanned: 1, FixDone: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// recurrences writes the failures for the report; the first described of
+// them get their first description.
+func (h *history) recurrences(ctx context.Context, src Source, fs []failure, described int) ([]Recurrence, error) {
+	out := make([]Recurrence, len(fs))
+	for k, f := range fs {
+		rec := Recurrence{Services: []string{}, IDs: make([]int64, len(f.incidents)), InWindow: f.inScope, Categories: []string{}, Fix: f.fix}
+		for j, i := range f.incidents {
+			rec.IDs[j] = h.incidents[i].id
+			if s := h.services.values[h.incidents[i].service]; !slices.Contains(rec.Services, s) {
+				rec.Services = append(rec.Services, s)
+			}
+		}
+		for _, r := range f.records {
+			if c := h.texts[r].category; c != noCategory {
+				if name := h.categories.values[c]; !slices.Contains(rec.Categories, name) {
+					rec.Categories = append(rec.Categories, name)
+				}
+			}
+		}
+		out[k] = rec
+	}
+	texts, err := h.describe(ctx, src, fs[:min(described, len(fs))])
+	for k := range texts {
+		out[k].Description = texts[k]
+	}
+	return out, err
+}
+
+// describe reads the first description of each failure.
+func (h *history) describe(ctx context.Context, src Source, fs []failure) ([]string, error) {
+	refs := make([]TextRef, len(fs))
+	for k, f := range fs {
+		a := &h.texts[f.anchor]
+		refs[k] = TextRef{IncidentID: a.incidentID, Position: a.position}
+	}
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	found, err := src.Descriptions(ctx, refs)
+	out := make([]string, len(refs))
+	for k, r := range refs {
+		out[k] = found[r]
+	}
+	return out, err
+}
+
+// returned is an incident in scope that came back after a fix of the
+// failure on an earlier incident.
+type returned struct {
+	incident, fixed int32 // history indexes
+	position        int32 // the fixed text's
+	doneAt          int64
+	failure         int
+}
+
+// returnsAfterFix finds, in each failure, the incidents in scope with a
+// known start for which a fix of one of the failure's descriptions on an
+// earlier incident was done before they started, with the latest such
+// fix. An incident in two failures counts once (the latest fix wins).
+func (h *history) returnsAfterFix(fs []failure) []returned {
+	byIncident := map[int32]returned{}
+	type done struct {
+		incident, position int32
+		at                 int64
+	}
+	var earlier []done
+	for k, f := range fs {
+		earlier = earlier[:0]
+		for at := 0; at < len(f.records); {
+			i := h.texts[f.records[at]].incident
+			inc := &h.incidents[i]
+			if inc.inScope && inc.started {
+				var best *done
+				for e := range earlier {
+					if d := &earlier[e]; d.at < inc.startedAt && (best == nil || d.at > best.at) {
+						best = d
+					}
+				}
+				if best != nil {
+					if prev, seen := byIncident[i]; !seen || best.at > prev.doneAt {
+						byIncident[i] = returned{incident: i, fixed: best.incident, position: best.position, doneAt: best.at, failure: k}
+					}
+				}
+			}
+			// Then this incident's own fixes join the earlier ones.
+			for ; at < len(f.records) && h.texts[f.records[at]].incident == i; at++ {
+				rec := &h.texts[f.records[at]]
+				for _, fx := range h.fixesOf(rec) {
+					if fx.doneAt > 0 {
+						earlier = append(earlier, done{incident: i, position: rec.position, at: fx.doneAt})
+					}
+				}
+			}
+		}
+	}
+	out := make([]returned, 0, len(byIncident))
+	for _, r := range byIncident {
+		out = append(out, r)
+	}
+	// The latest first.
+	slices.SortFunc(out, func(a, b returned) int {
+		x, y := &h.incidents[a.incident], &h.incidents[b.incident]
+		if x.startedAt != y.startedAt {
+			return cmp.Compare(y.startedAt, x.startedAt)
+		}
+		return cmp.Compare(y.id, x.id)
+	})
+	return out
+}
+
+// returnsSection writes the returns: every id, and the latest listed with
+// the incident whose fix did not hold and the fix.
+func (h *history) returnsSection(ctx context.Context, src Source, found []returned, listed int) (Returns, error) {
+	out := Returns{IDs: make([]int64, len(found)), Count: len(found), Items: []Return{}}
+	for k, r := range found {
+		out.IDs[k] = h.incidents[r.incident].id
+	}
+	slices.Sort(out.IDs)
+	found = found[:min(listed, len(found))]
 	var ids []int64
-	for k, g := range groups {
-		// The most recent first.
-		slices.SortFunc(g.members, func(a, b member) int {
-			x, y := h.incidents[a.incident], h.incidents[b.incident]
-			if x.sortAt != y.sortAt {
-				return cmpInt(y.sortAt, x.sortAt)
-			}
-			return cmpInt(y.id, x.id)
-		})
-		out[k] = Recurrence{Kind: SameCategory, Service: name(g), Services: []string{name(g)},
-			Category: h.categories.values[g.category], Count: len(g.members),
-			AsCause: g.causes, AsFactor: g.factors, Incidents: []LinkedIncident{}}
-		for _, m := range g.members[:min(linked, len(g.members))] {
-			id := h.incidents[m.incident].id
-			ids = append(ids, id)
-			out[k].Incidents = append(out[k].Incidents, LinkedIncident{IncidentRef: IncidentRef{ID: id}, Role: role(m.cause, m.factor)})
-		}
+	fixes := make([]FixRef, len(found))
+	for k, r := range found {
+		ids = append(ids, h.incidents[r.incident].id, h.incidents[r.fixed].id)
+		fixes[k] = FixRef{IncidentID: h.incidents[r.fixed].id, Addresses: addressesOf(r.position), DoneAt: r.doneAt}
 	}
-	refs, err := incidentRefs(db, ids)
+	refs, err := src.IncidentRefs(ctx, ids)
 	if err != nil {
-		return nil, 0, err
+		return Returns{}, err
 	}
-	for k := range out {
-		for j := range out[k].Incidents {
-			out[k].Incidents[j].IncidentRef = refs[out[k].Incidents[j].ID]
-		}
+	titles, err := src.FixTitles(ctx, fixes)
+	if err != nil {
+		return Returns{}, err
 	}
-	return out, total, nil
+	for k, r := range found {
+		out.Items = append(out.Items, Return{
+			Incident: refs[h.incidents[r.incident].id], Repeats: refs[h.incidents[r.fixed].id],
+			Fix: Fix{ActionItem: titles[fixes[k]], Addresses: fixes[k].Addresses, DoneAt: time.Unix(r.doneAt, 0).UTC()},
+		})
+	}
+	return out, nil
 }
 
-func role(asCause, asFactor bool) string {
-	switch {
-	case asCause && asFactor:
-		return "cause+factor"
-	case asCause:
-		return "cause"
+// addressesOf is the action-item reference of a text position.
+func addressesOf(position int32) string {
+	if position < 0 {
+		return "primary_cause"
 	}
-	return "factor"
+	return "contributing_factors[" + strconv.Itoa(int(position)) + "]"
+}
+
+// recurringGaps finds the detection gaps listed on two or more incidents
+// of one failure, the most incidents first.
+func (h *history) recurringGaps(fs []failure, recs []Recurrence) []RecurringGap {
+	out := []RecurringGap{} // [] in the JSON when there is none, as every list
+	for k, f := range fs {
+		byGap := map[uint32][]int64{}
+		var order []uint32
+		for _, i := range f.incidents {
+			lo, _ := slices.BinarySearchFunc(h.gaps, i, func(x categoryHit, i int32) int { return cmp.Compare(x.incident, i) })
+			for ; lo < len(h.gaps) && h.gaps[lo].incident == i; lo++ {
+				c := h.gaps[lo].category
+				if _, ok := byGap[c]; !ok {
+					order = append(order, c)
+				}
+				byGap[c] = append(byGap[c], h.incidents[i].id)
+			}
+		}
+		// Category ids follow the order the store streamed them in, names
+		// do not: the same history gives the same report on every backend.
+		slices.SortFunc(order, func(a, b uint32) int {
+			return strings.Compare(h.categories.values[a], h.categories.values[b])
+		})
+		for _, c := range order {
+			if ids := byGap[c]; len(ids) > 1 {
+				out = append(out, RecurringGap{Category: h.categories.values[c], IDs: ids, Services: recs[k].Services, Description: recs[k].Description})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b RecurringGap) int { return len(b.IDs) - len(a.IDs) })
+	return out
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"gorm.io/gorm"
 )
 
 // Report is the pattern report. Its JSON names are the API contract
@@ -36,15 +35,23 @@ type Report struct {
 	// SEV1 first.
 	TimeToResolveBySeverity []GroupDurations `json:"time_to_resolve_by_severity"`
 
-	Recurring        []Recurrence   `json:"recurring"`
-	RecurringGroups  RecurringTotal `json:"recurring_groups"`
-	ReturnedAfterFix Returns        `json:"returned_after_fix"`
-	Detection        Detection      `json:"detection"`
-	ActionItems      ActionItems    `json:"action_items"`
-	DataQuality      DataQuality    `json:"data_quality"`
+	// Recurring lists every failure that came back (near-identical causes
+	// or factors on the same service or related ones), the most in the
+	// window first; ReturnedAfterFix the incidents that came back after a
+	// preventive fix of their failure was done; Hotspots the services and
+	// categories failing well above their usual share.
+	Recurring        []Recurrence `json:"recurring"`
+	ReturnedAfterFix Returns      `json:"returned_after_fix"`
+	Hotspots         []Hotspot    `json:"hotspots"`
+	Detection        Detection    `json:"detection"`
+	ActionItems      ActionItems  `json:"action_items"`
+	DataQuality      DataQuality  `json:"data_quality"`
 
-	// Findings are short sentences with numbers, computed from the above.
-	Findings []string `json:"findings"`
+	// Findings are at most ten sentences, most urgent first, each with the
+	// incidents behind it.
+	Findings []Finding `json:"findings"`
+
+	names map[string]string // display names by service key, for the markdown
 }
 
 // Window is the report's range on started_at; null bounds are open.
@@ -55,8 +62,8 @@ type Window struct {
 
 // Count is one entry of a by_* list.
 type Count struct {
-	Key   string `json:"key" gorm:"column:label"`
-	Count int    `json:"count" gorm:"column:n"`
+	Key   string `json:"key"`
+	Count int    `json:"count"`
 }
 
 // IncidentRef names an incident in a list.
@@ -70,70 +77,96 @@ type IncidentRef struct {
 }
 
 // Build computes the report. Its queries are independent; they run
-// concurrently on the reader pool, each on its own connection. Each reads
-// its own snapshot, so a write landing during a report may show in one
-// figure and not yet in another: the price of using every core, which a
-// review document can pay.
-func Build(ctx context.Context, db *gorm.DB, params Params) (*Report, error) {
+// concurrently, each on its own connection of the source. Each reads its
+// own snapshot, so a write landing during a report may show in one figure
+// and not yet in another: the price of using every core, which a review
+// document can pay.
+func Build(ctx context.Context, src Source, params Params) (*Report, error) {
 	if err := params.check(); err != nil {
 		return nil, err
 	}
 	p := params.withDefaults()
 	r := &Report{Window: Window{Since: p.Since, Until: p.Until}, AsOf: p.asOf()}
 	if p.Service != "" {
-		name, err := serviceName(db.WithContext(ctx), p.Service)
+		name, err := serviceName(ctx, src, p.Service)
 		if err != nil {
 			return nil, err
 		}
 		r.Service = name
 	}
+	// The catalogue is small, and the pattern pass needs the relations.
+	catalogue, err := src.Catalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	graph := newGraph(catalogue)
+	r.names = catalogue.Names
 
 	g, gctx := errgroup.WithContext(ctx)
-	db = db.WithContext(gctx)
 	in := p.windowScope()
-	var sameCategory, similar []Recurrence
 	var hist *history
-	var fixed *fixes
+	var found []failure
 	tasks := []task{
 		// The pattern pass is the longest; it starts first and the
 		// aggregate queries fill the other cores around it.
-		func() error {
-			h, err := readHistory(db, in)
+		func() (err error) {
+			hist, err = readHistory(gctx, src, p.passScope(graph), p.inWindow)
 			if err != nil {
 				return err
 			}
-			hist = h
-			if sameCategory, r.RecurringGroups.SameCategory, err = recurringCategories(db, h, p.Groups, p.Linked); err != nil {
-				return err
-			}
-			if similar, r.RecurringGroups.SimilarDescription, err = similarDescriptions(db, h, p.Groups, p.Linked); err != nil {
-				return err
-			}
+			found = hist.failures(newMatcher(hist, hist.related(graph)))
 			return nil
 		},
-		// Fixes are read concurrently with the pass; returns need both.
-		func() (err error) { fixed, err = readFixes(db, &p); return err },
-		func() error { return durationSection(db, in, r) },
-		func() (err error) { r.ByMonthAndOutageType, err = monthsByOutageType(db, in); return err },
-		func() (err error) { r.ActionItems, err = actionItems(db, in, p.asOf()); return err },
-		func() (err error) {
-			r.DataQuality, err = dataQuality(db, &p, p.Since == nil && p.Until == nil)
-			return err
-		},
+		func() error { return durationSection(gctx, src, in, r) },
+		func() (err error) { r.ByMonthAndOutageType, err = monthsByOutageType(gctx, src, in); return err },
+		func() (err error) { r.ActionItems, err = actionItems(gctx, src, in, p.asOf()); return err },
+		func() (err error) { r.DataQuality, err = dataQuality(gctx, src, &p); return err },
 	}
-	tasks = append(tasks, countSections(db, in, r)...)
+	tasks = append(tasks, countSections(gctx, src, in, r)...)
 	for _, t := range tasks {
 		g.Go(t)
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var err error
-	if r.ReturnedAfterFix, err = returnsAfterFix(db.WithContext(ctx), hist, fixed, p.Groups); err != nil {
+	if r.Recurring, err = hist.recurrences(ctx, src, found, p.Groups); err != nil {
 		return nil, err
 	}
-	r.Recurring = append(sameCategory, similar...)
+	if r.ReturnedAfterFix, err = hist.returnsSection(ctx, src, hist.returnsAfterFix(found), p.Groups); err != nil {
+		return nil, err
+	}
+	r.Hotspots = hist.hotspots(&p)
+	r.Detection.RecurringGaps = hist.recurringGaps(found, r.Recurring)
 	r.finishTotals()
-	r.Findings = findings(r)
+	if r.Findings, err = hist.findings(ctx, src, r, found, catalogue.Names); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// passScope is what the pattern pass reads: the history up to the window's
+// end, of the filtered service and the services related to it.
+func (p *Params) passScope(graph *serviceGraph) Scope {
+	pass := Scope{Until: p.Until}
+	if p.Service != "" {
+		key := p.services()[0]
+		pass.Services = append([]string{key}, graph.neighbours(key)...)
+	}
+	return pass
+}
+
+// related lists, by service of the history, the services a description may
+// recur on: the service itself and those it depends on or that depend on
+// it, as they appear in the history.
+func (h *history) related(graph *serviceGraph) [][]uint32 {
+	out := make([][]uint32, len(h.services.values))
+	for s, key := range h.services.values {
+		out[s] = append(out[s], uint32(s))
+		for _, n := range graph.neighbours(key) {
+			if k, ok := h.services.lookup(n); ok && int(k) != s {
+				out[s] = append(out[s], k)
+			}
+		}
+	}
+	return out
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"golang.org/x/sync/errgroup"
-	"gorm.io/gorm"
 )
 
 // DefaultRecent is how many recent incidents a service history lists.
@@ -24,8 +23,8 @@ type ServiceHistory struct {
 	TimeToResolve        Durations    `json:"time_to_resolve"`
 	// TimeToResolveBySeverity has one entry per severity with incidents.
 	TimeToResolveBySeverity []GroupDurations `json:"time_to_resolve_by_severity"`
-	// RecurringCauses: categories that came back on the service, then
-	// near-identical descriptions (see Report.Recurring).
+	// RecurringCauses are the failures that came back on the service (see
+	// Report.Recurring).
 	RecurringCauses []Recurrence `json:"recurring_causes"`
 	// DependsOnAll is every service this one needs, directly (depth 1) or
 	// through others; DependentsAll every service that needs it: the blast
@@ -39,79 +38,59 @@ type ServiceHistory struct {
 // History computes the history of the service with the given key (the
 // caller has checked that it exists). recent caps the recent incidents;
 // 0 means DefaultRecent.
-func History(ctx context.Context, db *gorm.DB, key string, recent int) (*ServiceHistory, error) {
+func History(ctx context.Context, src Source, key string, recent int) (*ServiceHistory, error) {
 	if recent <= 0 {
 		recent = DefaultRecent
 	}
 	p := (&Params{Service: key}).withDefaults()
-	in := p.serviceScope()
+	in := p.windowScope()
+	catalogue, err := src.Catalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	graph := newGraph(catalogue)
 	s := &ServiceHistory{}
 	g, gctx := errgroup.WithContext(ctx)
-	db = db.WithContext(gctx)
-	g.Go(func() (err error) { s.Incidents, err = countIncidents(db, in); return err })
-	g.Go(func() (err error) { s.RecentIncidents, err = recentIncidents(db, key, recent); return err })
-	g.Go(func() (err error) {
-		from, sc := in.over("incident_outage_types o", "o")
-		s.ByOutageType, err = countBy(db, sc, from, "o.outage_type")
-		return err
-	})
-	g.Go(func() (err error) {
-		s.ByCauseCategory, err = countBy(db, in, incidentsOnly, orNone("i.cause_category"))
-		return err
-	})
-	g.Go(func() (err error) { s.ByMonthAndOutageType, err = monthsByOutageType(db, in); return err })
+	g.Go(func() (err error) { s.RecentIncidents, err = src.RecentIncidents(gctx, key, recent); return err })
+	g.Go(func() (err error) { s.ByOutageType, err = src.CountOutageTypes(gctx, in); return err })
 	g.Go(func() error {
-		bySeverity, err := readDurations(db, in, orNone("i.severity"))
+		rows, err := src.CountBySeverityMethodAndCause(gctx, in)
+		var cause tally
+		for _, row := range rows {
+			cause.add(orNone(row.Cause), row.N)
+			s.Incidents += row.N
+		}
+		s.ByCauseCategory = cause.counts()
+		return err
+	})
+	g.Go(func() (err error) { s.ByMonthAndOutageType, err = monthsByOutageType(gctx, src, in); return err })
+	g.Go(func() error {
+		groups, err := readDurations(gctx, src, in)
 		if err != nil {
 			return err
 		}
+		bySeverity := groups.bySeverity()
 		s.TimeToResolve = overall(bySeverity)[resolve].summary()
 		s.TimeToResolveBySeverity = groupList(bySeverity, resolve)
 		sortBySeverity(s.TimeToResolveBySeverity)
 		return nil
 	})
 	g.Go(func() error {
-		h, err := readHistory(db, in)
+		h, err := readHistory(gctx, src, p.passScope(graph), p.inWindow)
 		if err != nil {
 			return err
 		}
-		same, _, err := recurringCategories(db, h, p.Groups, p.Linked)
-		if err != nil {
-			return err
-		}
-		similar, _, err := similarDescriptions(db, h, p.Groups, p.Linked)
-		s.RecurringCauses = append(same, similar...)
+		found := h.failures(newMatcher(h, h.related(graph)))
+		s.RecurringCauses, err = h.recurrences(gctx, src, found, p.Groups)
 		return err
-	})
-	g.Go(func() error {
-		graph, err := readGraph(db)
-		if err != nil {
-			return err
-		}
-		s.DependsOnAll = graph.reach(key, graph.dependsOn)
-		s.DependentsAll = graph.reach(key, graph.dependents)
-		s.IndustriesAffected = graph.industriesHit(key, s.DependentsAll)
-		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	s.DependsOnAll = graph.reach(key, graph.dependsOn)
+	s.DependentsAll = graph.reach(key, graph.dependents)
+	s.IndustriesAffected = graph.industriesHit(key, s.DependentsAll)
 	return s, nil
-}
-
-func recentIncidents(db *gorm.DB, key string, limit int) ([]IncidentRef, error) {
-	var rows []struct {
-		ID                      int64
-		Title, Severity, Status string
-		StartedAt               *int64
-	}
-	err := db.Table(incidentsOnly).Select("i.id, i.title, i.severity, i.status, i.started_at").
-		Where("i.service_key = ?", key).Order("i.sort_at DESC, i.id DESC").Limit(limit).Scan(&rows).Error
-	out := make([]IncidentRef, len(rows))
-	for k, r := range rows {
-		out[k] = IncidentRef{ID: r.ID, Title: r.Title, Severity: r.Severity, Status: r.Status, StartedAt: timeOrNil(r.StartedAt)}
-	}
-	return out, err
 }
 
 // sortBySeverity orders groups SEV1 first, unset last.

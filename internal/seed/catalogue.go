@@ -22,7 +22,17 @@ type service struct {
 	vendors    []string // external providers it calls
 	industries []string // industries or business functions relying on it
 	dependents []string // derived: industries plus catalogue services calling it
+	related    []int    // derived: catalogue indexes of the services it calls and that call it
+	// prone is the cause category the service fails by more often than
+	// the fleet ("" for none): a database's incidents are more often
+	// database problems. proneKind is its index in causeKinds.
+	prone     string
+	proneKind int
 }
+
+// proneChance is the share of a prone service's fresh incidents that have
+// its prone category, on top of those that draw it anyway.
+const proneChance = 0.2
 
 // catalogue lists the services in popularity order: the first ones get most
 // incidents (see serviceWeights).
@@ -37,7 +47,7 @@ var catalogue = []service{
 		components: []string{"cart service", "order submission", "promo code engine", "address validation"},
 		dependsOn:  []string{"payments-api", "pricing-engine", "inventory-service", "Tax Service", "Shipping Rates"},
 		industries: []string{"e-commerce storefronts", "marketing campaigns"}},
-	{name: "Auth Service", team: "identity-team", tag: "auth",
+	{name: "Auth Service", prone: "security", team: "identity-team", tag: "auth",
 		does: "handles login, sessions and token issuance", action: "log in",
 		components: []string{"token issuer", "SSO bridge", "MFA verifier", "password reset flow"},
 		dependsOn:  []string{"session-store", "user-profile"}, vendors: []string{"the identity provider", "the SMS provider"},
@@ -47,7 +57,7 @@ var catalogue = []service{
 		components: []string{"index builder", "change-feed consumer", "query router", "synonym loader"},
 		dependsOn:  []string{"Kafka Cluster", "Object Storage"},
 		industries: []string{"merchandising"}},
-	{name: "CDN Edge", team: "edge-team", tag: "cdn",
+	{name: "CDN Edge", prone: "network", team: "edge-team", tag: "cdn",
 		does: "serves static assets and caches pages at the edge", action: "load pages and images",
 		components: []string{"edge cache", "TLS terminator", "image optimizer", "origin shield"},
 		dependsOn:  []string{"image-service"}, vendors: []string{"the upstream DNS provider", "the CDN provider"},
@@ -67,7 +77,7 @@ var catalogue = []service{
 		components: []string{"email sender", "SMS dispatcher", "push fan-out", "template renderer"},
 		dependsOn:  []string{"Email Delivery", "Kafka Cluster"}, vendors: []string{"the SMS provider", "the push notification service"},
 		industries: []string{"customer support", "marketing campaigns"}},
-	{name: "Orders DB", team: "db-team", tag: "database",
+	{name: "Orders DB", prone: "database", team: "db-team", tag: "database",
 		does: "stores every order and its state transitions", action: "place or view orders",
 		components: []string{"primary cluster", "read replicas", "connection proxy", "backup job"},
 		dependsOn:  []string{"Object Storage"},
@@ -87,7 +97,7 @@ var catalogue = []service{
 		components: []string{"router", "rate limiter", "auth filter", "request logger"},
 		dependsOn:  []string{"Auth Service", "Internal DNS"},
 		industries: []string{"partner integrations", "developers"}},
-	{name: "Kafka Cluster", team: "data-platform", tag: "kafka",
+	{name: "Kafka Cluster", prone: "resource-exhaustion", team: "data-platform", tag: "kafka",
 		does: "carries events between services", action: "see real-time updates",
 		components: []string{"brokers", "controller quorum", "MirrorMaker replication", "schema registry"},
 		industries: []string{"analytics"}},
@@ -164,7 +174,7 @@ var catalogue = []service{
 		components: []string{"geocoder", "IP database", "address cache"},
 		vendors:    []string{"the maps API"},
 		industries: []string{"local delivery"}},
-	{name: "CI Pipeline", team: "dev-productivity", tag: "ci",
+	{name: "CI Pipeline", prone: "automation", team: "dev-productivity", tag: "ci",
 		does: "builds, tests and deploys every service", action: "ship changes",
 		components: []string{"build runners", "artifact cache", "deploy orchestrator"},
 		dependsOn:  []string{"Object Storage", "k8s-prod-eu"},
@@ -193,7 +203,7 @@ var catalogue = []service{
 		components: []string{"delivery worker", "retry queue", "signature service"},
 		dependsOn:  []string{"Kafka Cluster"},
 		industries: []string{"partner integrations", "developers"}},
-	{name: "Internal DNS", team: "network-team", tag: "dns",
+	{name: "Internal DNS", prone: "network", team: "network-team", tag: "dns",
 		does: "resolves internal service names", action: "reach internal services",
 		components: []string{"resolvers", "zone sync", "service discovery"},
 		industries: []string{"every internal service"}},
@@ -241,6 +251,15 @@ func init() {
 	serviceWeights = newWeights(w...)
 	for i := range catalogue {
 		s := &catalogue[i]
+		s.proneKind = -1
+		for k, kind := range causeKinds {
+			if kind.slug == s.prone && s.prone != "" {
+				s.proneKind = k
+			}
+		}
+		if s.prone != "" && s.proneKind < 0 {
+			panic("seed: " + s.name + " is prone to unknown category " + s.prone)
+		}
 		for _, c := range s.components {
 			s.compSlugs = append(s.compSlugs, strings.ReplaceAll(strings.ToLower(c), " ", "-"))
 		}
@@ -252,8 +271,29 @@ func init() {
 			}
 			u := &catalogue[j]
 			u.dependents = append(u.dependents, s.name)
+			s.related = append(s.related, j)
+			u.related = append(u.related, i)
 		}
 	}
+}
+
+// combine joins every head with every tail: "pool" and "max_idle" give
+// "pool.max_idle"; an empty tail gives the head alone.
+func combine(sep string, heads, tails []string) []string {
+	out := make([]string, 0, len(heads)*len(tails))
+	for _, h := range heads {
+		for _, t := range tails {
+			switch {
+			case t == "":
+				out = append(out, h)
+			case sep == "" || strings.HasPrefix(t, "/") || strings.HasPrefix(t, "_"):
+				out = append(out, h+t)
+			default:
+				out = append(out, h+sep+t)
+			}
+		}
+	}
+	return out
 }
 
 // Services returns the synthetic service catalogue as domain services, with
@@ -281,22 +321,46 @@ var (
 
 	genericVendors = []string{"the upstream DNS provider", "the cloud object store", "the identity provider", "the SMS provider", "the email provider", "the managed Redis service"}
 
-	configKeys = []string{
-		"max_connections", "request_timeout_ms", "pool.max_idle", "retry.max_attempts", "rate_limit.burst",
-		"cache.ttl_seconds", "upstream.endpoint", "worker.concurrency", "circuit_breaker.threshold",
-		"gc.max_pause_ms", "batch.size", "tls.min_version", "read_replica.weight", "queue.prefetch",
-		"session.ttl", "health_check.path", "log.level", "feature_rollout.percent", "dns.resolver", "keepalive.timeout",
-	}
-
-	featureFlags = []string{
-		"new-pricing-engine", "async-checkout", "unified-login", "search-v2", "edge-compression",
-		"batch-writes", "smart-retries", "one-click-pay", "lazy-images", "regional-routing",
-		"ledger-v3", "streaming-export", "dark-mode-api", "fast-refunds", "grpc-transport",
-	}
-
-	tables = []string{"orders", "sessions", "ledger_entries", "payments", "users", "inventory_items", "invoices", "events", "carts", "payouts", "audit_log", "subscriptions", "coupons", "shipments", "search_documents"}
-
-	queues = []string{"orders.created", "payments.captured", "email.outbound", "index.updates", "webhook.deliveries", "inventory.changes", "refunds.requested", "payouts.scheduled", "push.fanout", "audit.events"}
+	// The identifiers a post-mortem quotes: config keys, tables, queues,
+	// API routes and jobs. A real system has hundreds of each, so they are
+	// built from parts; with a few dozen, unrelated incidents would often
+	// quote the same ones by chance.
+	configKeys = combine(".",
+		[]string{"http", "grpc", "db", "cache", "retry", "pool", "queue", "worker", "lb", "dns", "tls", "auth",
+			"rate_limit", "circuit_breaker", "autoscaler", "session", "upload", "webhook", "search", "outbox",
+			"replica", "consumer", "producer", "scheduler", "gateway"},
+		[]string{"timeout_ms", "max_connections", "max_idle", "max_attempts", "burst", "ttl_seconds", "batch_size",
+			"concurrency", "threshold", "prefetch", "backoff_ms", "min_idle", "drain_seconds", "max_body_bytes", "buffer_size",
+			"max_inflight", "keepalive_ms", "window_seconds", "max_retries", "queue_depth"})
+	featureFlags = combine("-",
+		[]string{"new", "async", "fast", "smart", "shadow", "lazy", "bulk", "regional", "streaming", "instant", "adaptive", "split"},
+		[]string{"pricing", "checkout", "login", "search", "refunds", "payouts", "invoices", "captures", "stock", "sessions",
+			"images", "writes", "retries", "routing", "export", "tax", "carts", "coupons", "ledger", "webhooks", "reads", "sync"})
+	tables = combine("",
+		[]string{"orders", "sessions", "ledger_entries", "payments", "users", "inventory_items", "invoices",
+			"events", "carts", "payouts", "audit_log", "subscriptions", "coupons", "shipments", "search_documents",
+			"refunds", "order_lines", "price_rules", "tax_rates", "webhook_attempts", "api_keys", "devices",
+			"notifications", "chat_messages", "product_images", "warehouses", "stock_moves", "fx_rates",
+			"loyalty_accounts", "feature_snapshots", "disputes", "settlements", "addresses", "outbox", "job_runs", "customers"},
+		[]string{"", "_archive", "_history", "_pending", "_daily", "_v2", "_by_day", "_index", "_log", "_shadow"})
+	queues = combine(".",
+		[]string{"orders", "payments", "email", "index", "webhook", "inventory", "refunds", "payouts", "push",
+			"audit", "carts", "invoices", "sessions", "prices", "shipments", "fraud", "ledger", "users", "images", "chat"},
+		[]string{"created", "updated", "captured", "failed", "requested", "scheduled", "delivered", "expired",
+			"retried", "cancelled", "settled", "deleted"})
+	endpoints = combine("",
+		[]string{"/v1/charges", "/v1/refunds", "/v2/orders", "/checkout", "/v1/cart", "/v1/sessions", "/oauth",
+			"/v1/search", "/v1/products", "/v1/prices", "/v1/stock", "/v1/invoices", "/v1/subscriptions", "/v1/payouts",
+			"/v1/webhooks", "/v1/users", "/v1/addresses", "/v1/shipping", "/v1/tax", "/v1/coupons",
+			"/v1/recommendations", "/v1/images", "/v1/chat", "/v1/reports", "/v1/ledger", "/v1/fraud",
+			"/v1/exports", "/v1/notifications", "/v1/disputes", "/v1/loyalty", "/v1/uploads", "/v1/geo",
+			"/v1/settlements", "/v1/devices", "/v1/catalogue"},
+		[]string{"", "/:id", "/search", "/batch", "/quote", "/validate", "/:id/cancel", "/export", "/:id/items", "/bulk"})
+	jobs = combine("-",
+		[]string{"invoice", "payout", "stock", "session", "log", "backup", "price", "fx-rate", "dunning", "cache",
+			"orphan", "gdpr", "report", "image", "tax-table", "coupon", "loyalty", "metrics", "partition",
+			"certificate", "key", "shipment", "search", "ledger"},
+		[]string{"sync", "cleanup", "rollup", "reindex", "export", "import", "expiry", "backfill", "replay", "audit", "compaction", "snapshot"})
 
 	// Teams that own cross-cutting follow-ups, besides each service's team.
 	teamSRE           = "sre"

@@ -29,12 +29,28 @@ func (g *Generator) findings(d *draft, inc *incident.Incident) (factors, gaps []
 		if d.trig >= 0 {
 			inc.PrimaryCause.Trigger = k.triggers[d.trig].text.render(v)
 		}
-		if n := factorCounts.pick(r); n > 0 {
-			factors = distinct(r, factorWeights, n, d.cause)
+		// A recurrence lists the factors it carries over first.
+		if n := max(factorCounts.pick(r), len(d.carried)); n > 0 {
+			factors = make([]ref, 0, n)
+			for _, c := range d.carried {
+				factors = append(factors, c.ref)
+			}
+			factors = moreDistinct(r, factorWeights, factors, n, d.cause)
 			inc.ContributingFactors = make([]incident.Finding, len(factors))
+			nCarried := len(d.carried)
 			for i := range factors {
 				fk := &causeKinds[factors[i].kind]
-				factors[i].idx = r.IntN(len(fk.factors))
+				if i >= nCarried {
+					factors[i].idx = r.IntN(len(fk.factors))
+					// Drawn from the family's key terms, a fresh factor of
+					// a recurrence may be one of the family's: then it is
+					// that factor again.
+					if d.family >= 0 {
+						if of, ok := g.pool[d.family].carriedFactor(factors[i]); ok {
+							d.carried = append(d.carried, carried{ref: factors[i], of: of, at: i})
+						}
+					}
+				}
 				inc.ContributingFactors[i] = incident.Finding{Category: fk.slug, Description: fk.factors[factors[i].idx].desc.render(v)}
 			}
 		}
@@ -57,7 +73,12 @@ func (g *Generator) findings(d *draft, inc *incident.Incident) (factors, gaps []
 
 // distinct draws up to n refs of different kinds from w, never exclude.
 func distinct(r *rand.Rand, w weights, n, exclude int) []ref {
-	out := make([]ref, 0, n)
+	return moreDistinct(r, w, make([]ref, 0, n), n, exclude)
+}
+
+// moreDistinct adds refs of kinds not yet in out, drawn from w and never
+// exclude, until out holds n (or the draws give up).
+func moreDistinct(r *rand.Rand, w weights, out []ref, n, exclude int) []ref {
 	for tries := 0; len(out) < n && tries < 4*n+4; tries++ {
 		k := w.pick(r)
 		if k == exclude || hasKind(out, k) {

@@ -17,11 +17,10 @@ type Generator struct {
 	rng  *rand.Rand
 	now  time.Time
 	seq  int
-	pool []family // earlier causes that may come back; see recurrence.go
+	pool []family // earlier failures that may come back; see recurrence.go
 	v    slotValues
-	// recurred tells tests whether the last incident repeated an earlier
-	// cause.
-	recurred bool
+	// planted lists the recurrences generated so far (the ground truth).
+	planted []Recurrence
 }
 
 // NewGenerator returns a generator whose incidents start within the three
@@ -46,24 +45,26 @@ func (g *Generator) Batch(n int) []*incident.Incident {
 
 // draft carries the choices made for one incident while it is assembled.
 type draft struct {
-	svc        *service
-	svcIdx     int
-	compIdx    int
-	cause      int // index into causeKinds; -1 while the cause is unknown
-	mech       int
-	detail     int
-	conseq     int // index into consequences
-	evid       int // index into evidence
-	trig       int // index into the kind's triggers; -1 for none
-	sev        int // index into incident.Severities
-	method     int // index into incident.DetectionMethods
-	ph         phases
-	status     incident.Status
-	hasMit     bool // mitigated_at is known
-	hasRes     bool // resolved_at is known
-	recurrence bool
-	outage     incident.OutageType // main outage type
-	cascading  bool
+	svc       *service
+	svcIdx    int
+	compIdx   int
+	cause     int // index into causeKinds; -1 while the cause is unknown
+	mech      int
+	detail    int
+	conseq    int   // index into consequences
+	evid      int   // index into evidence
+	parts     []int // the cause description's parts after its mechanism, in order (see drawExtras)
+	trig      int   // index into the kind's triggers; -1 for none
+	sev       int   // index into incident.Severities
+	method    int   // index into incident.DetectionMethods
+	ph        phases
+	status    incident.Status
+	hasMit    bool                // mitigated_at is known
+	hasRes    bool                // resolved_at is known
+	family    int                 // index into Generator.pool for a recurrence; -1 for a fresh incident
+	carried   []carried           // the family's factors a recurrence lists again
+	outage    incident.OutageType // main outage type
+	cascading bool
 }
 
 var (
@@ -90,7 +91,7 @@ func (g *Generator) Next() incident.Incident {
 	g.seq++
 	r := g.rng
 	v := &g.v
-	d := draft{trig: -1}
+	d := draft{trig: -1, family: -1}
 	if !g.recur(&d) {
 		g.fresh(&d)
 	}
@@ -101,7 +102,9 @@ func (g *Generator) Next() incident.Incident {
 	d.status = sampleStatus(r, &d.ph, g.now)
 	d.hasMit = d.status == incident.StatusMonitoring || d.status == incident.StatusResolved
 	d.hasRes = d.status == incident.StatusResolved
-	if d.status == incident.StatusInvestigating && chance(r, 0.7) {
+	// A fresh failure is often still unexplained while it is investigated;
+	// one seen before is recognised, and its cause written down at once.
+	if d.status == incident.StatusInvestigating && d.family < 0 && chance(r, 0.7) {
 		d.cause = -1
 	}
 	d.outage = mainOutages[outageWeights[d.sev].pick(r)]
@@ -135,10 +138,7 @@ func (g *Generator) Next() incident.Incident {
 	if d.hasRes && age > 30*24*time.Hour && chance(r, missingShare) {
 		dropTimestamps(r, &inc)
 	}
-	g.recurred = d.recurrence
-	if !d.recurrence {
-		g.remember(&d, &inc)
-	}
+	g.settle(&d, &inc, factorKinds)
 	return inc
 }
 
@@ -148,6 +148,9 @@ func (g *Generator) fresh(d *draft) {
 	d.svcIdx = serviceWeights.pick(r)
 	d.svc = &catalogue[d.svcIdx]
 	d.cause = causeWeights.pick(r)
+	if d.svc.proneKind >= 0 && chance(r, proneChance) {
+		d.cause = d.svc.proneKind
+	}
 	k := &causeKinds[d.cause]
 	d.mech = r.IntN(len(k.mechanisms))
 	d.detail = r.IntN(len(k.details))
@@ -158,6 +161,7 @@ func (g *Generator) fresh(d *draft) {
 	}
 	d.ph.started = sampleStart(r, g.now)
 	g.fillCauseSlots(d)
+	g.drawExtras(d)
 }
 
 // fillCauseSlots draws the values the cause texts refer to. A recurrence
@@ -166,11 +170,8 @@ func (g *Generator) fillCauseSlots(d *draft) {
 	r := g.rng
 	v := &g.v
 	s := d.svc
-	v.s[slotSvc] = s.name
-	v.s[slotTeam] = s.team
-	v.s[slotDoes] = s.does
-	v.s[slotAction] = s.action
-	v.words = r.Uint64()
+	g.setService(s)
+	v.words, v.edit = r.Uint64(), 0
 	c := r.IntN(len(s.components))
 	d.compIdx = c
 	v.s[slotComp] = s.components[c]
@@ -188,8 +189,19 @@ func (g *Generator) fillCauseSlots(d *draft) {
 	v.s[slotFlag] = oneOf(r, featureFlags)
 	v.s[slotTable] = oneOf(r, tables)
 	v.s[slotQueue] = oneOf(r, queues)
+	v.s[slotEndpoint] = oneOf(r, endpoints)
+	v.s[slotJob] = oneOf(r, jobs)
 	g.fillNumbers()
 	g.newPod(s.compSlugs[c])
+}
+
+// setService sets the slots that name the service an incident is filed on.
+func (g *Generator) setService(s *service) {
+	v := &g.v
+	v.s[slotSvc] = s.name
+	v.s[slotTeam] = s.team
+	v.s[slotDoes] = s.does
+	v.s[slotAction] = s.action
 }
 
 // podAlphabet is the one Kubernetes uses for generated name suffixes.

@@ -3,6 +3,7 @@ package seed
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,12 +63,13 @@ func (g *Generator) summary(d *draft) string {
 	return b.String()
 }
 
-// causeText is the primary cause description: the mechanism, one detail,
-// what the logs showed and one consequence. Each part is drawn on its own
-// and worded per incident, so unrelated causes rarely read alike.
+// causeText is the primary cause description: the mechanism, then one
+// detail, what the logs showed, one consequence and up to two sentences of
+// context, in an order drawn per incident. Each part is drawn on its own and
+// worded per incident, so unrelated causes rarely read alike.
 func (g *Generator) causeText(d *draft) string {
 	var b strings.Builder
-	b.Grow(480)
+	b.Grow(560)
 	g.appendCause(&b, d)
 	return b.String()
 }
@@ -75,12 +77,44 @@ func (g *Generator) causeText(d *draft) string {
 func (g *Generator) appendCause(b *strings.Builder, d *draft) {
 	k := &causeKinds[d.cause]
 	k.mechanisms[d.mech].text.appendTo(b, &g.v)
-	b.WriteByte(' ')
-	k.details[d.detail].appendTo(b, &g.v)
-	b.WriteByte(' ')
-	evidence[d.evid].appendTo(b, &g.v)
-	b.WriteByte(' ')
-	consequences[d.conseq].appendTo(b, &g.v)
+	for _, p := range d.parts {
+		b.WriteByte(' ')
+		switch {
+		case p == partDetail:
+			k.details[d.detail].appendTo(b, &g.v)
+		case p == partEvidence:
+			evidence[d.evid].appendTo(b, &g.v)
+		case p == partConsequence:
+			consequences[d.conseq].appendTo(b, &g.v)
+		default:
+			causeContext[p-partContext].appendTo(b, &g.v)
+		}
+	}
+}
+
+// The parts of a cause description after its mechanism; partContext + k is
+// causeContext[k].
+const (
+	partDetail = iota
+	partEvidence
+	partConsequence
+	partContext
+)
+
+// contextCounts: how many sentences of context a cause description adds.
+var contextCounts = newWeights(40, 40, 20)
+
+// drawExtras picks the context sentences of the cause description and the
+// order of its parts after the mechanism.
+func (g *Generator) drawExtras(d *draft) {
+	r := g.rng
+	d.parts = append(d.parts[:0], partDetail, partEvidence, partConsequence)
+	for n := contextCounts.pick(r); n > 0; n-- {
+		if p := partContext + r.IntN(len(causeContext)); !slices.Contains(d.parts, p) {
+			d.parts = append(d.parts, p)
+		}
+	}
+	r.Shuffle(len(d.parts), func(i, j int) { d.parts[i], d.parts[j] = d.parts[j], d.parts[i] })
 }
 
 // description is a few markdown paragraphs, sometimes with a list.

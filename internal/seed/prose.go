@@ -65,18 +65,55 @@ var (
 // only when mechanism, detail and consequence all match (or when one is a
 // deliberate recurrence of the other).
 var consequences = compileAll(
-	"{Roughly|About|Nearly} {pct}% of {requests|calls} to {svc} {failed|errored} before the first responder {joined|got online}.",
-	"{Queues|Backlogs} behind the {comp} {backed up|grew}, and `{queue}` took {m} minutes to drain after recovery.",
-	"Clients retried {aggressively|hard|without pause}, which roughly doubled the {load|pressure} while the {comp} was struggling.",
-	"Customers in {region} were hit first because their {traffic|usage} peaks earlier in the day.",
-	"Some writes to `{table}` had to be {replayed|reapplied} by hand once the service was healthy again.",
-	"Downstream services saw {elevated|higher} latency as their calls to {svc} {piled up|queued}.",
+	"{Roughly|About|Nearly} {pct}% of {requests|calls} to {svc} {failed|errored} before the first responder {joined|got online|was on the call}.",
+	"{Queues|Backlogs|Work queues} behind the {comp} {backed up|grew|filled}, and `{queue}` took {m} minutes to {drain|empty|catch up} after recovery.",
+	"Clients retried {aggressively|hard|without pause}, which roughly {doubled|multiplied} the {load|pressure} while the {comp} was {struggling|degraded|recovering}.",
+	"{Customers|Users|Shoppers} in {region} were hit first because their {traffic|usage|activity} peaks earlier in the day.",
+	"Some writes to `{table}` had to be {replayed|reapplied|re-run} by hand once {the service|everything|traffic} was healthy again.",
+	"Downstream services saw {elevated|higher|rising} latency as their calls to {svc} {piled up|queued|backed up}.",
 	"The on-call rotation had changed that morning, and the new responder had not worked on the {comp} before.",
 	"Error budgets for {svc} were already {low|thin|nearly spent} after an incident earlier in the month.",
 	"The first status page update went out {m} minutes after impact {began|started}.",
-	"Support agents had no internal note to point customers to for the first half hour.",
+	"Support agents had no {internal note|macro|prepared answer} to point customers to for the first half hour.",
 	"Mobile clients cached the errors and kept showing them until users restarted the app.",
-	"Dashboards for the {comp} lagged by several minutes, which slowed down {confirming|verifying} recovery.",
+	"Dashboards for the {comp} lagged by several minutes, which slowed down {confirming|verifying|checking} recovery.",
+	"{Partners|Integrators|API clients} calling `{endpoint}` {opened|filed|raised} {n} support tickets {in|within} the first hour.",
+	"The `{job}` job {missed|skipped} its {run|window} and had to be {re-run|restarted} by hand {afterwards|later that day}.",
+	"{Finance|Accounting|The finance team} had to reconcile {n} {orders|transactions|payments} by hand the next morning.",
+	"{Alerts|Pages} from {dep} {drowned|buried|hid} the first signal from the {comp} for {m} minutes.",
+	"{Several|A few|Some} enterprise {customers|tenants} {asked|escalated|wrote} for a written incident report the same day.",
+	"The {comp} needed a {cold|slow|full} cache warm-up of {m} minutes after the {fix|recovery|rollback}.",
+	"Traffic to `{endpoint}` {stayed|remained} {elevated|high} for {m} minutes as clients {caught up|worked through their backlog}.",
+	"A {replay|backfill|re-drive} of `{queue}` {duplicated|doubled|re-sent} {n} {events|messages} that consumers had to {deduplicate|filter out}.",
+)
+
+// causeContext are sentences of circumstance a cause description may add,
+// whatever its category.
+var causeContext = compileAll(
+	"The {comp} was running {ver} at the {time|moment}.",
+	"It began {n} minutes after a routine deploy of an unrelated service.",
+	"Traffic in {region} was {close to|near} its daily peak.",
+	"The on-call engineer had been paged {n} times earlier that week.",
+	"A load test against the {comp} had passed {n} days earlier.",
+	"Dashboards for the {comp} showed nothing unusual in the hour before.",
+	"At the worst point about {pct}% of the {comp} fleet was affected.",
+	"The incident overlapped with a planned maintenance window in {region}.",
+	"Engineers first suspected {dep}, which cost {m} minutes.",
+	"The {team} was in the middle of moving the {comp} to new hardware.",
+	"`{pod}` {degraded|failed} first; the other instances followed within {m} minutes.",
+	"The failure {started|began} during a shift handover.",
+	"A change freeze for the holiday season was in place.",
+	"Capacity in {region} had been reduced by {pct}% in a cost review.",
+	"{Half|Most|Part} of the {team} was {at an offsite|travelling|out for a company event} that day.",
+	"The `{job}` job {had just started|was halfway through|had finished minutes earlier} when {errors|failures} began.",
+	"A {partner|large customer|marketplace seller} was running a {bulk import|migration|batch upload} through `{endpoint}` at the time.",
+	"{Two|Three} unrelated alerts {for|about} {dep} {were already open|had fired that hour}.",
+	"The {comp} had been {upgraded|resized|rebalanced} {n} days earlier without {issues|problems|incident}.",
+	"Incident response was led from {region}, {outside|well outside} {its|the team's} working hours.",
+	"The {staging|pre-production|test} environment for the {comp} was {down|broken|unavailable} that week, so {nothing|no change} had been {rehearsed|tried} there.",
+	"Logs for `{pod}` were {rotated|truncated|lost} before anyone {copied|saved|kept} them.",
+	"The {comp} dashboards had been {reorganised|moved|renamed} the week before, and the on-call {used|opened} an old one.",
+	"A {new|recent} hire was shadowing the on-call {engineer|responder} for the first time.",
 )
 
 // evidence quotes what the logs said, naming the pod.
@@ -84,6 +121,8 @@ var evidence = compileAll(
 	"{Logs from|Errors on|Traces from} `{pod}` {showed|were full of|kept reporting} `{err}`.",
 	"The first {error|failure} {logged|recorded|reported} was `{err}` on `{pod}`.",
 	"`{pod}` {logged|reported|returned} `{err}` {thousands of times|repeatedly|in a tight loop} before {anyone|the on-call} {looked|noticed}.",
+	"{A search|A query|Grepping} {of|through} the {comp} logs {turned up|found|showed} `{err}` {from|on} `{pod}` {first|before anything else}.",
+	"`{err}` {filled|flooded|dominated} the {logs|error tracker|log stream} of `{pod}` {within|after} {m} minutes.",
 )
 
 // observation is one bullet of "What we saw" with its own figure.

@@ -10,34 +10,36 @@ import (
 type slot uint8
 
 const (
-	slotNone   slot = iota
-	slotSvc         // service display name
-	slotComp        // component
-	slotDep         // an upstream the service calls (another service or a vendor)
-	slotRegion      // cloud region
-	slotVer         // release version
-	slotN           // small number
-	slotM           // minutes-sized number
-	slotPct         // percentage
-	slotKey         // configuration key
-	slotFlag        // feature flag
-	slotTable       // database table
-	slotQueue       // queue or topic
-	slotTeam        // owning team
-	slotSev         // severity
-	slotSym         // symptom, lower case
-	slotSymC        // symptom, capitalised
-	slotSymNP       // symptom as a noun phrase with its article
-	slotShort       // short phrase for the cause
-	slotTrig        // short phrase for the trigger
-	slotDur         // humanised duration of the impact
-	slotAction      // what users could not do
-	slotDoes        // what the service does
-	slotDate        // YYYY-MM-DD of the start
-	slotTTD         // humanised time to detect
-	slotX           // a figure drawn for one sentence only
-	slotPod         // a pod of the component, with its random suffix
-	slotErr         // an error message from the logs
+	slotNone     slot = iota
+	slotSvc           // service display name
+	slotComp          // component
+	slotDep           // an upstream the service calls (another service or a vendor)
+	slotRegion        // cloud region
+	slotVer           // release version
+	slotN             // small number
+	slotM             // minutes-sized number
+	slotPct           // percentage
+	slotKey           // configuration key
+	slotFlag          // feature flag
+	slotTable         // database table
+	slotQueue         // queue or topic
+	slotTeam          // owning team
+	slotSev           // severity
+	slotSym           // symptom, lower case
+	slotSymC          // symptom, capitalised
+	slotSymNP         // symptom as a noun phrase with its article
+	slotShort         // short phrase for the cause
+	slotTrig          // short phrase for the trigger
+	slotDur           // humanised duration of the impact
+	slotAction        // what users could not do
+	slotDoes          // what the service does
+	slotDate          // YYYY-MM-DD of the start
+	slotTTD           // humanised time to detect
+	slotX             // a figure drawn for one sentence only
+	slotPod           // a pod of the component, with its random suffix
+	slotErr           // an error message from the logs
+	slotEndpoint      // an API route of the service
+	slotJob           // a scheduled job or batch
 	numSlots
 )
 
@@ -48,6 +50,7 @@ var slotNames = map[string]slot{
 	"sev": slotSev, "sym": slotSym, "Sym": slotSymC, "symNP": slotSymNP, "short": slotShort,
 	"trig": slotTrig, "dur": slotDur, "action": slotAction, "does": slotDoes,
 	"date": slotDate, "ttd": slotTTD, "x": slotX, "pod": slotPod, "err": slotErr,
+	"endpoint": slotEndpoint, "job": slotJob,
 }
 
 // slotValues holds one incident's value for every slot, and the seed that
@@ -55,19 +58,35 @@ var slotNames = map[string]slot{
 type slotValues struct {
 	s     [numSlots]string
 	words uint64
+	// edit, when not zero, rewords a copy: an alternative group whose hash
+	// under edit falls below editShare takes its wording from edit instead
+	// of words. A recurrence is written as a copy of the earlier write-up
+	// with some phrases changed.
+	edit uint64
 }
 
+// editShare is the share of alternative groups a recurrence rewords
+// (drawn afresh, so some land on the same words again).
+const editShare = 0.4
+
 // choose picks one of n alternatives for the alternative group id. The
-// choice depends only on the incident's wording seed and the group, so a
-// recurrence that keeps the seed keeps the wording.
+// choice depends only on the incident's wording seeds and the group.
 func (v *slotValues) choose(id uint32, n int) int {
-	x := v.words + uint64(id)*0x9e3779b97f4a7c15
+	seed := v.words
+	if v.edit != 0 && float64(mix(v.edit^0x5bd1e995+uint64(id))>>11)/(1<<53) < editShare {
+		seed = v.edit
+	}
+	return int(mix(seed+uint64(id)*0x9e3779b97f4a7c15) % uint64(n))
+}
+
+// mix is SplitMix64's finaliser: a well-mixed 64-bit hash of x.
+func mix(x uint64) uint64 {
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
-	return int(x % uint64(n))
+	return x
 }
 
 // piece is a literal, a slot reference, or a group of alternative wordings.

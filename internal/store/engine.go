@@ -62,6 +62,11 @@ type engine interface {
 
 	// backup writes a consistent copy of the database to dest.
 	backup(ctx context.Context, s *Store, dest string, opts BackupOptions) error
+	// reportSQL is the SQL of the pattern report's queries that differs
+	// between engines: month buckets and planner hints (report_sqlite.go,
+	// report_postgres.go).
+	reportSQL() reportDialect
+
 	// tidy runs the engine's housekeeping after a session of writes, at
 	// close.
 	tidy(db *gorm.DB)

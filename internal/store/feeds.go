@@ -3,10 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
-	"errors"
 	"slices"
-
-	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
@@ -33,16 +30,6 @@ func (s *Store) RecentlyChanged(ctx context.Context, serviceKey string, limit in
 		out[i] = inc
 	}
 	return out, nil
-}
-
-// ServiceName returns a service's display name and key, by name or key.
-func (s *Store) ServiceName(ctx context.Context, nameOrKey string) (name, key string, err error) {
-	var row serviceRow
-	err = s.reader.WithContext(ctx).Where("key = ?", incident.ServiceKey(nameOrKey)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", "", incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
-	}
-	return row.Name, row.Key, err
 }
 
 // CurrentStatus reports the services with open incidents and the worst

@@ -20,7 +20,9 @@ import (
 // PostgreSQL, on one clock, and asks both servers the same questions:
 // every list filter with its total, every page of a paged list, searches
 // (words, prefixes, accents, scripts other than Latin), services, the
-// vocabulary and the audit log. The answers must be the same bytes.
+// vocabulary, the pattern report (JSON and markdown, with windows and a
+// service), a service's history and the audit log. The answers must be
+// the same bytes.
 func TestBackendsGiveTheSameAnswers(t *testing.T) {
 	storetest.PostgresURL(t)
 	servers := map[storetest.Backend]*api{}
@@ -44,11 +46,18 @@ func TestBackendsGiveTheSameAnswers(t *testing.T) {
 		"/api/v1/incidents?service=Café+Payments&limit=500",
 		"/api/v1/services",
 		"/api/v1/categories",
+		"/api/v1/reports/patterns",
+		"/api/v1/reports/patterns.md",
+		"/api/v1/reports/patterns?since=2025-06-01",
+		"/api/v1/reports/patterns?since=2025-06-01&until=2025-12-01",
+		"/api/v1/reports/patterns?service=Café+Payments",
 	}
 	var page incident.Page
 	sqlite.json("GET", "/api/v1/incidents?limit=1", nil, http.StatusOK, &page)
 	if len(page.Items) == 1 {
-		questions = append(questions, "/api/v1/incidents?limit=500&service="+url.QueryEscape(page.Items[0].Service))
+		questions = append(questions, "/api/v1/incidents?limit=500&service="+url.QueryEscape(page.Items[0].Service),
+			"/api/v1/reports/patterns?service="+url.QueryEscape(page.Items[0].Service),
+			"/api/v1/services/"+url.PathEscape(page.Items[0].ServiceKey))
 		if len(page.Items[0].Tags) > 0 {
 			questions = append(questions, "/api/v1/incidents?limit=500&tag="+url.QueryEscape(page.Items[0].Tags[0]))
 		}

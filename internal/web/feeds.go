@@ -15,7 +15,8 @@ import (
 // FeedStore is what the feeds and the status need from storage.
 type FeedStore interface {
 	RecentlyChanged(ctx context.Context, serviceKey string, limit int) ([]incident.Incident, error)
-	ServiceName(ctx context.Context, nameOrKey string) (name, key string, err error)
+	// ServiceName is the display name of the service with the key.
+	ServiceName(ctx context.Context, key string) (name string, ok bool, err error)
 	CurrentStatus(ctx context.Context) (*incident.StatusReport, error)
 }
 
@@ -45,7 +46,11 @@ func (s *Server) serviceFeed(c *gin.Context) {
 		writeError(c, incident.Errorf(incident.ENOTFOUND, "There is nothing at %s; a service's feed is /feeds/services/KEY.atom.", c.Request.URL.Path))
 		return
 	}
-	name, key, err := s.store.ServiceName(c.Request.Context(), nameOrKey)
+	key := incident.ServiceKey(nameOrKey)
+	name, found, err := s.store.ServiceName(c.Request.Context(), key)
+	if err == nil && !found {
+		err = incident.Errorf(incident.ENOTFOUND, "Service %q does not exist.", nameOrKey)
+	}
 	if err != nil {
 		writeError(c, err)
 		return

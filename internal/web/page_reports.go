@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"time"
@@ -23,9 +24,12 @@ type reportView struct {
 	Problem  string
 	Services []string
 	Query    string // the filters, for the download links
-	// Recurring are the groups the page lists: the largest of each kind,
-	// with their latest incidents (the JSON and the markdown have all).
-	Recurring []report.Recurrence
+	// Recurring are the failures the page lists: those with the most
+	// incidents in the window, each with its latest incidents (the JSON
+	// and the markdown have all).
+	Recurring []recurrenceView
+	// Names are the services' display names by key.
+	Names map[string]string
 }
 
 // Bounds on what the page lists of the recurrences.
@@ -34,19 +38,38 @@ const (
 	incidentsEach = 5
 )
 
-// topRecurring keeps the first groups of each kind, each with its first
-// incidents; Count still says how many the group links.
-func topRecurring(all []report.Recurrence) []report.Recurrence {
-	var out []report.Recurrence
-	kinds := map[string]int{}
-	for _, g := range all {
-		if kinds[g.Kind]++; kinds[g.Kind] > groupsShown {
-			continue
-		}
-		g.Incidents = g.Incidents[:min(len(g.Incidents), incidentsEach)]
-		out = append(out, g)
+// recurrenceView is a failure that came back as a page lists it.
+type recurrenceView struct {
+	report.Recurrence
+	Services  []string             // display names
+	Incidents []report.IncidentRef // the latest, at most incidentsEach
+}
+
+// recurrenceViews names the first groupsShown failures' services and reads
+// their latest incidents, in one query for all of them.
+func (s *Server) recurrenceViews(c *gin.Context, all []report.Recurrence, names map[string]string) ([]recurrenceView, error) {
+	shown := all[:min(len(all), groupsShown)]
+	var ids []int64
+	for _, g := range shown {
+		ids = append(ids, g.IDs[max(0, len(g.IDs)-incidentsEach):]...)
 	}
-	return out
+	refs, err := s.store.IncidentRefs(c.Request.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]recurrenceView, len(shown))
+	for k, g := range shown {
+		v := recurrenceView{Recurrence: g}
+		for _, key := range g.Services {
+			v.Services = append(v.Services, cmp.Or(names[key], key))
+		}
+		latest := g.IDs[max(0, len(g.IDs)-incidentsEach):]
+		for i := len(latest) - 1; i >= 0; i-- {
+			v.Incidents = append(v.Incidents, refs[latest[i]])
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 // reportRange is a window offered in one click.
@@ -70,13 +93,20 @@ func (s *Server) reportsPage(c *gin.Context) {
 		return
 	}
 	v.Services = names
+	if v.Names, err = s.serviceNamesByKey(c); err != nil {
+		writeError(c, err)
+		return
+	}
 	r, err := s.buildReport(c)
 	status := http.StatusOK
 	switch {
 	case err == nil:
 		v.Report = r
 		v.Charts = reportCharts(r)
-		v.Recurring = topRecurring(r.Recurring)
+		if v.Recurring, err = s.recurrenceViews(c, r.Recurring, v.Names); err != nil {
+			writeError(c, err)
+			return
+		}
 	case incident.ErrorCode(err) == incident.EMALFORMED:
 		status, v.Problem = http.StatusBadRequest, problemText(err)
 	default:

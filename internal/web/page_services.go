@@ -34,6 +34,9 @@ type serviceView struct {
 	History *report.ServiceHistory
 	Charts  []*chart
 	Names   map[string]string
+	// Recurring are the failures that came back on the service, as the
+	// reports page lists them.
+	Recurring []recurrenceView
 	// Form holds the relations as typed when a change was refused.
 	Form   map[string]string
 	Errors map[string]string
@@ -69,7 +72,7 @@ func (s *Server) showService(c *gin.Context, status int, form, errs map[string]s
 		writeError(c, err)
 		return
 	}
-	history, err := report.History(ctx, s.store.Reader(), svc.Key, 20)
+	history, err := report.History(ctx, s.store, svc.Key, 20)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -79,7 +82,12 @@ func (s *Server) showService(c *gin.Context, status int, form, errs map[string]s
 		writeError(c, err)
 		return
 	}
-	v := serviceView{Service: svc, History: history, Names: names, Form: form, Errors: errs,
+	recurring, err := s.recurrenceViews(c, history.RecurringCauses, names)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	v := serviceView{Service: svc, History: history, Names: names, Form: form, Errors: errs, Recurring: recurring,
 		Charts: []*chart{
 			monthlyChart("svc-by-month", "Incidents per month, by outage type", history.ByMonthAndOutageType),
 			durationChart("svc-ttr", "Time to resolve, by severity", "Median and 90th percentile.", history.TimeToResolveBySeverity),

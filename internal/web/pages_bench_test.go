@@ -93,7 +93,7 @@ func benchmarkPages(b *testing.B, n int) {
 			for b.Loop() {
 				params := r.params
 				params.Now = time.Now()
-				if _, err := report.Build(ctx, st.Reader(), params); err != nil {
+				if _, err := report.Build(ctx, st, params); err != nil {
 					b.Fatal(err)
 				}
 			}

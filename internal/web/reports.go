@@ -5,16 +5,15 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"gorm.io/gorm"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/report"
 )
 
-// ReportStore gives the report package its read-only connection pool:
-// reports aggregate in SQL rather than through store methods.
+// ReportStore is what reports read: the store answers the report
+// package's aggregates and streams.
 type ReportStore interface {
-	Reader() *gorm.DB
+	report.Source
 }
 
 // patternReport answers GET /api/v1/reports/patterns.
@@ -58,7 +57,7 @@ func (s *Server) buildReport(c *gin.Context) (*report.Report, error) {
 	if err := badParams(&errs); err != nil {
 		return nil, err
 	}
-	return report.Build(c.Request.Context(), s.store.Reader(), params)
+	return report.Build(c.Request.Context(), s.store, params)
 }
 
 // recentParam reads ?recent, how many recent incidents a service history

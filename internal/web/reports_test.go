@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/report"
 )
 
 // fileVariants files variations of the example: two services (one with a
@@ -55,24 +57,28 @@ type patternReport struct {
 	Window struct {
 		Since, Until *time.Time
 	} `json:"window"`
-	Incidents      int                `json:"incidents"`
-	ByService      []keyCount         `json:"by_service"`
-	BySeverity     []keyCount         `json:"by_severity"`
-	ByMonth        []keyCount         `json:"by_month"`
-	TimeToResolve  durationSummary    `json:"time_to_resolve"`
-	TimeToDetect   durationSummary    `json:"time_to_detect"`
-	Recurring      []map[string]any   `json:"recurring"`
-	ActionItems    map[string]float64 `json:"action_items"`
-	Detection      map[string]any     `json:"detection"`
-	DataQuality    map[string]any     `json:"data_quality"`
-	Findings       []string           `json:"findings"`
-	ByCause        []keyCount         `json:"by_cause_category"`
-	ByFactor       []keyCount         `json:"by_factor_category"`
-	ByGap          []keyCount         `json:"by_gap_category"`
-	ByTag          []keyCount         `json:"by_tag"`
-	ByOutage       []keyCount         `json:"by_outage_type"`
-	ByMethod       []keyCount         `json:"by_detection_method"`
-	TimeToMitigate durationSummary    `json:"time_to_mitigate"`
+	Incidents     int                `json:"incidents"`
+	ByService     []keyCount         `json:"by_service"`
+	BySeverity    []keyCount         `json:"by_severity"`
+	ByMonth       []keyCount         `json:"by_month"`
+	TimeToResolve durationSummary    `json:"time_to_resolve"`
+	TimeToDetect  durationSummary    `json:"time_to_detect"`
+	Recurring     []map[string]any   `json:"recurring"`
+	ActionItems   map[string]float64 `json:"action_items"`
+	Detection     map[string]any     `json:"detection"`
+	DataQuality   map[string]any     `json:"data_quality"`
+	Findings      []struct {
+		Kind string  `json:"kind"`
+		Text string  `json:"text"`
+		IDs  []int64 `json:"ids"`
+	} `json:"findings"`
+	ByCause        []keyCount      `json:"by_cause_category"`
+	ByFactor       []keyCount      `json:"by_factor_category"`
+	ByGap          []keyCount      `json:"by_gap_category"`
+	ByTag          []keyCount      `json:"by_tag"`
+	ByOutage       []keyCount      `json:"by_outage_type"`
+	ByMethod       []keyCount      `json:"by_detection_method"`
+	TimeToMitigate durationSummary `json:"time_to_mitigate"`
 }
 
 type keyCount struct {
@@ -161,9 +167,14 @@ func TestPatternReportOverHTTP(t *testing.T) {
 			t.Errorf("the report lacks %s", key)
 		}
 	}
-	// All variants share the example's cause: it recurs on both services.
-	if len(r.Recurring) == 0 {
-		t.Error("no recurring cause")
+	// All variants share the example's cause: it recurs on each service
+	// (the two are not related, so not across them), with nothing done to
+	// prevent it, which the first finding says.
+	if len(r.Recurring) != 2 {
+		t.Errorf("%d recurring failures, want one per service: %v", len(r.Recurring), r.Recurring)
+	}
+	if len(r.Findings) == 0 || r.Findings[0].Kind != "unmitigated_repeat" || len(r.Findings[0].IDs) < 2 {
+		t.Errorf("findings %+v do not start with the failure that came back", r.Findings)
 	}
 }
 
@@ -233,7 +244,8 @@ func TestPatternReportAsMarkdown(t *testing.T) {
 	for _, want := range []string{
 		"# Reliability review: Payments | API, in all recorded history",
 		"## Findings",
-		fmt.Sprintf("- %d incidents in all recorded history across 1 service", n),
+		fmt.Sprintf("- The same failure hit Payments | API %d times", n),
+		"([#2](/incidents/2), [#4](/incidents/4)",
 		`| Payments \| API |`,
 		"## Action items",
 	} {
@@ -322,5 +334,77 @@ func TestServiceHistoryOverHTTP(t *testing.T) {
 	a.json("GET", "/api/v1/services/linktree?recent=0", nil, http.StatusBadRequest, &e)
 	if e.Error.Fields["recent"] == "" {
 		t.Errorf("recent=0: %+v", e.Error)
+	}
+}
+
+// TestReportsPageShowsTheFindings: the reports page shows each finding
+// with links to the incidents behind it, the failures that came back with
+// their latest incidents, the returns after a fix and the hotspots, as the
+// JSON report has them; a service's page shows its recurrences the same
+// way.
+func TestReportsPageShowsTheFindings(t *testing.T) {
+	a := newAPI(t)
+	seedHistory(t, a, 1500)
+	var r report.Report
+	a.json("GET", "/api/v1/reports/patterns", nil, http.StatusOK, &r)
+	if len(r.Findings) == 0 || len(r.Recurring) == 0 || r.ReturnedAfterFix.Count == 0 {
+		t.Fatalf("the seeded history gives %d findings, %d recurrences, %d returns", len(r.Findings), len(r.Recurring), r.ReturnedAfterFix.Count)
+	}
+	a.addUser("mara", incident.RoleViewer, password)
+	b := a.browser()
+	b.login("mara", password)
+	resp, body := b.do("GET", "/reports", "", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/reports: %d", resp.StatusCode)
+	}
+	page := string(body)
+	link := func(id int64) string { return fmt.Sprintf(`<a href="/incidents/%d">`, id) }
+	for _, f := range r.Findings {
+		at := strings.Index(page, template.HTMLEscapeString(f.Text))
+		if at < 0 {
+			t.Errorf("the page lacks the finding %q", f.Text)
+			continue
+		}
+		item, _, _ := strings.Cut(page[at:], "</li>")
+		if !strings.Contains(item, link(f.IDs[0])) {
+			t.Errorf("the finding %q does not link incident %d: %s", f.Text, f.IDs[0], item)
+		}
+	}
+	section := func(page, id string) string {
+		_, after, _ := strings.Cut(page, `aria-labelledby="`+id+`"`)
+		s, _, _ := strings.Cut(after, "</section>")
+		return s
+	}
+	recurring := section(page, "recurring-h")
+	if n := strings.Count(recurring, `<details class="recurrence">`); n != min(len(r.Recurring), 10) {
+		t.Errorf("the page lists %d recurrences, want %d", n, min(len(r.Recurring), 10))
+	}
+	for _, g := range r.Recurring[:min(len(r.Recurring), 10)] {
+		if !strings.Contains(recurring, link(g.IDs[len(g.IDs)-1])) {
+			t.Errorf("the page does not link the latest incident (%d) of a recurrence", g.IDs[len(g.IDs)-1])
+		}
+	}
+	returns := section(page, "returns-h")
+	for _, x := range r.ReturnedAfterFix.Items[:min(len(r.ReturnedAfterFix.Items), 10)] {
+		if !strings.Contains(returns, link(x.Incident.ID)) || !strings.Contains(returns, fmt.Sprintf(`href="/incidents/%d"`, x.Repeats.ID)) {
+			t.Errorf("the returns do not link incident %d and the one it repeats (%d)", x.Incident.ID, x.Repeats.ID)
+		}
+	}
+	if n := strings.Count(section(page, "hotspots-h"), `<tr><th scope="row"`); n != min(len(r.Hotspots), 10) {
+		t.Errorf("the page lists %d hotspots, want %d", n, min(len(r.Hotspots), 10))
+	}
+
+	key := r.Recurring[0].Services[0]
+	var svc report.ServiceHistory
+	a.json("GET", "/api/v1/services/"+key, nil, http.StatusOK, &svc)
+	resp, body = b.do("GET", "/services/"+key, "", nil)
+	if resp.StatusCode != http.StatusOK || len(svc.RecurringCauses) == 0 {
+		t.Fatalf("/services/%s: %d, %d recurrences", key, resp.StatusCode, len(svc.RecurringCauses))
+	}
+	recurring = section(string(body), "recurring-h")
+	for _, g := range svc.RecurringCauses[:min(len(svc.RecurringCauses), 10)] {
+		if !strings.Contains(recurring, link(g.IDs[len(g.IDs)-1])) {
+			t.Errorf("the service page does not link the latest incident (%d) of a recurrence", g.IDs[len(g.IDs)-1])
+		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // ServiceStore is what the service handlers need from storage; a
-// service's history is a report over the reader pool.
+// service's history is a report.
 type ServiceStore interface {
 	ReportStore
 	ListServices(ctx context.Context) ([]incident.ServiceSummary, error)
@@ -42,7 +42,7 @@ func (s *Server) getService(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	history, err := report.History(c.Request.Context(), s.store.Reader(), svc.Key, recent)
+	history, err := report.History(c.Request.Context(), s.store, svc.Key, recent)
 	if err != nil {
 		writeError(c, err)
 		return
