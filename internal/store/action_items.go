@@ -11,48 +11,11 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// ActionItemFilter narrows the action items listed across incidents. Zero
-// fields do not filter.
-type ActionItemFilter struct {
-	Owner    string // exact; NoOwner for items nobody owns
-	Statuses []incident.ActionStatus
-	// OverdueOn keeps open and in-progress items due before this day
-	// (YYYY-MM-DD).
-	OverdueOn string
-	// RecentFirst lists the latest due dates first (what just slipped);
-	// otherwise the earliest come first. Items without a due date come last.
-	RecentFirst bool
-	Limit       int // 0 means DefaultLimit, at most MaxLimit
-	Offset      int
-}
-
-// NoOwner is the Owner filter for items that nobody owns.
-const NoOwner = "-"
-
-// TrackedActionItem is an action item with the incident it belongs to.
-type TrackedActionItem struct {
-	incident.ActionItem
-	// Position is the item's index in its incident's list.
-	Position         int
-	IncidentID       int64
-	IncidentTitle    string
-	IncidentSeverity incident.Severity
-	IncidentVersion  int
-	Service          string
-	ServiceKey       string
-}
-
-// ActionItemPage is one page of action items and how many match in all.
-type ActionItemPage struct {
-	Items []TrackedActionItem
-	Total int64
-}
-
 // ListActionItems lists action items across incidents by due date. Each
 // status is read as its own walk of the action_items_status index in due
 // date order and the walks are merged, so a page costs the same however
 // many items match.
-func (s *Store) ListActionItems(ctx context.Context, f ActionItemFilter) (*ActionItemPage, error) {
+func (s *Store) ListActionItems(ctx context.Context, f incident.ActionItemFilter) (*incident.ActionItemPage, error) {
 	limit, err := checkLimit(f.Limit)
 	if err != nil {
 		return nil, err
@@ -66,11 +29,11 @@ func (s *Store) ListActionItems(ctx context.Context, f ActionItemFilter) (*Actio
 		statuses = slices.DeleteFunc(slices.Clone(statuses), func(st incident.ActionStatus) bool { return !st.IsOpen() })
 	}
 	db := s.reader.WithContext(ctx)
-	page := &ActionItemPage{Items: []TrackedActionItem{}}
+	page := &incident.ActionItemPage{Items: []incident.TrackedActionItem{}}
 	var rows []trackedRow
 	for _, st := range statuses {
 		var n int64
-		if err := f.scope(db.Table("action_items AS a"), st).Count(&n).Error; err != nil {
+		if err := actionItemScope(db.Table("action_items AS a"), f, st).Count(&n).Error; err != nil {
 			return nil, err
 		}
 		page.Total += n
@@ -88,12 +51,12 @@ func (s *Store) ListActionItems(ctx context.Context, f ActionItemFilter) (*Actio
 				cond = "a.due_date > ''"
 			}
 			var part []trackedRow
-			err := f.scope(db.Table("action_items AS a"), st).Where(cond).
+			err := actionItemScope(db.Table("action_items AS a"), f, st).Where(cond).
 				Select("a.incident_id, a.position, a.title, a.kind, a.owner, a.due_date, a.status, a.addresses, a.done_at, " +
 					"i.title AS incident_title, i.severity AS incident_severity, i.version AS incident_version, i.service_key, s.name AS service").
 				Joins("JOIN incidents i ON i.id = a.incident_id").
 				Joins("JOIN services s ON s.key = i.service_key").
-				Order(f.order()).
+				Order(actionItemOrder(f)).
 				Limit(f.Offset + limit).
 				Scan(&part).Error
 			if err != nil {
@@ -102,7 +65,7 @@ func (s *Store) ListActionItems(ctx context.Context, f ActionItemFilter) (*Actio
 			rows = append(rows, part...)
 		}
 	}
-	slices.SortStableFunc(rows, f.compare)
+	slices.SortStableFunc(rows, func(x, y trackedRow) int { return compareTracked(f, x, y) })
 	if f.Offset < len(rows) {
 		rows = rows[f.Offset:min(len(rows), f.Offset+limit)]
 	} else {
@@ -114,13 +77,13 @@ func (s *Store) ListActionItems(ctx context.Context, f ActionItemFilter) (*Actio
 	return page, nil
 }
 
-// scope restricts a query on action_items (alias a) to one status and the
-// filter's other conditions.
-func (f ActionItemFilter) scope(q *gorm.DB, st incident.ActionStatus) *gorm.DB {
+// actionItemScope restricts a query on action_items (alias a) to one
+// status and the filter's other conditions.
+func actionItemScope(q *gorm.DB, f incident.ActionItemFilter, st incident.ActionStatus) *gorm.DB {
 	q = q.Where("a.status = ?", st)
 	switch f.Owner {
 	case "":
-	case NoOwner:
+	case incident.NoOwner:
 		q = q.Where("a.owner = ''")
 	default:
 		q = q.Where("a.owner = ?", f.Owner)
@@ -131,18 +94,18 @@ func (f ActionItemFilter) scope(q *gorm.DB, st incident.ActionStatus) *gorm.DB {
 	return q
 }
 
-// order sorts one walk by due date, then incident and position, as
-// action_items_due holds them.
-func (f ActionItemFilter) order() string {
+// actionItemOrder sorts one walk by due date, then incident and position,
+// as action_items_due holds them.
+func actionItemOrder(f incident.ActionItemFilter) string {
 	if f.RecentFirst {
 		return "a.due_date DESC, a.incident_id DESC, a.position"
 	}
 	return "a.due_date, a.incident_id, a.position"
 }
 
-// compare orders rows of several walks as one list: by due date
+// compareTracked orders rows of several walks as one list: by due date
 // (undated last), then incident, then position.
-func (f ActionItemFilter) compare(x, y trackedRow) int {
+func compareTracked(f incident.ActionItemFilter, x, y trackedRow) int {
 	a, b := x.Item, y.Item
 	if (a.DueDate == "") != (b.DueDate == "") {
 		if a.DueDate == "" {
@@ -168,8 +131,8 @@ type trackedRow struct {
 	Service          string
 }
 
-func (r trackedRow) tracked() TrackedActionItem {
-	return TrackedActionItem{
+func (r trackedRow) tracked() incident.TrackedActionItem {
+	return incident.TrackedActionItem{
 		ActionItem: r.Item.item(),
 		Position:   r.Item.Position, IncidentID: r.Item.IncidentID, IncidentTitle: r.IncidentTitle,
 		IncidentSeverity: incident.Severity(r.IncidentSeverity), IncidentVersion: r.IncidentVersion,
@@ -177,17 +140,10 @@ func (r trackedRow) tracked() TrackedActionItem {
 	}
 }
 
-// OwnerLoad is how many open and overdue action items one owner has.
-type OwnerLoad struct {
-	Owner   string // "" for items nobody owns
-	Open    int64  // open and in progress
-	Overdue int64  // of those, due before the day asked about
-}
-
 // ActionItemOwners counts every owner's open and overdue items, the most
 // overdue first, from the action_items_owner index alone.
-func (s *Store) ActionItemOwners(ctx context.Context, today string) ([]OwnerLoad, error) {
-	var out []OwnerLoad
+func (s *Store) ActionItemOwners(ctx context.Context, today string) ([]incident.OwnerLoad, error) {
+	var out []incident.OwnerLoad
 	err := s.reader.WithContext(ctx).Table("action_items").
 		Select(`owner, COUNT(*) AS open,
 			SUM(CASE WHEN due_date <> '' AND due_date < ? THEN 1 ELSE 0 END) AS overdue`, today).

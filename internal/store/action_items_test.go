@@ -9,7 +9,6 @@ import (
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
-	"github.com/aftermath-sre/aftermath/internal/store"
 	"github.com/aftermath-sre/aftermath/internal/storetest"
 )
 
@@ -59,17 +58,17 @@ func TestActionItemsAcrossIncidents(t *testing.T) {
 	owner := all[slices.IndexFunc(all, func(i item) bool { return i.owner != "" })].owner
 	tests := []struct {
 		name   string
-		filter store.ActionItemFilter
+		filter incident.ActionItemFilter
 		keep   func(item) bool
 		order  func(a, b item) int
 	}{
-		{"open", store.ActionItemFilter{Statuses: []incident.ActionStatus{incident.ActionOpen, incident.ActionInProgress}},
+		{"open", incident.ActionItemFilter{Statuses: []incident.ActionStatus{incident.ActionOpen, incident.ActionInProgress}},
 			func(i item) bool { return i.status.IsOpen() }, earliest},
-		{"overdue, latest first", store.ActionItemFilter{OverdueOn: today, RecentFirst: true},
+		{"overdue, latest first", incident.ActionItemFilter{OverdueOn: today, RecentFirst: true},
 			func(i item) bool { return i.status.IsOpen() && i.due != "" && i.due < today }, latest},
-		{"one owner's", store.ActionItemFilter{Owner: owner}, func(i item) bool { return i.owner == owner }, earliest},
-		{"nobody's", store.ActionItemFilter{Owner: store.NoOwner}, func(i item) bool { return i.owner == "" }, earliest},
-		{"done", store.ActionItemFilter{Statuses: []incident.ActionStatus{incident.ActionDone}},
+		{"one owner's", incident.ActionItemFilter{Owner: owner}, func(i item) bool { return i.owner == owner }, earliest},
+		{"nobody's", incident.ActionItemFilter{Owner: incident.NoOwner}, func(i item) bool { return i.owner == "" }, earliest},
+		{"done", incident.ActionItemFilter{Statuses: []incident.ActionStatus{incident.ActionDone}},
 			func(i item) bool { return i.status == incident.ActionDone }, earliest},
 	}
 	for _, tt := range tests {
@@ -108,7 +107,7 @@ func TestActionItemsAcrossIncidents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]store.OwnerLoad{}
+	want := map[string]incident.OwnerLoad{}
 	for _, i := range all {
 		if i.status.IsOpen() {
 			l := want[i.owner]

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // actionItemsPerPage is how many items the action-items page lists at once.
@@ -34,7 +33,7 @@ var actionItemViews = []struct {
 type actionItemsView struct {
 	Show, Owner string
 	Views       []struct{ Value, Label, URL string }
-	Owners      []store.OwnerLoad
+	Owners      []incident.OwnerLoad
 	Items       []actionRow
 	Total       int64
 	Page        int
@@ -47,7 +46,7 @@ type actionItemsView struct {
 // OwnerURL lists one owner's items in the current view.
 func (v actionItemsView) OwnerURL(owner string) string {
 	if owner == "" {
-		owner = store.NoOwner
+		owner = incident.NoOwner
 	}
 	return actionItemsURL(v.Show, owner, 1)
 }
@@ -83,7 +82,7 @@ func (s *Server) actionItemsPage(c *gin.Context) {
 	if n, err := strconv.Atoi(c.Query("page")); err == nil && n > 1 {
 		v.Page = n
 	}
-	f := store.ActionItemFilter{Owner: v.Owner, Limit: actionItemsPerPage, Offset: (v.Page - 1) * actionItemsPerPage}
+	f := incident.ActionItemFilter{Owner: v.Owner, Limit: actionItemsPerPage, Offset: (v.Page - 1) * actionItemsPerPage}
 	known := false
 	for _, view := range actionItemViews {
 		v.Views = append(v.Views, struct{ Value, Label, URL string }{view.Value, view.Label, actionItemsURL(view.Value, v.Owner, 1)})
@@ -99,7 +98,7 @@ func (s *Server) actionItemsPage(c *gin.Context) {
 			Fields: map[string]string{"show": "must be one of open, overdue, done, wont_do, all"}})
 		return
 	}
-	var page *store.ActionItemPage
+	var page *incident.ActionItemPage
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { v.Owners, err = s.store.ActionItemOwners(gctx, today); return err })
 	g.Go(func() (err error) { page, err = s.store.ListActionItems(gctx, f); return err })

@@ -9,7 +9,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // openStatuses are the statuses of an incident that is not over.
@@ -17,8 +16,8 @@ var openStatuses = []incident.Status{incident.StatusInvestigating, incident.Stat
 
 // ActionItemStore is what the action-item pages need from storage.
 type ActionItemStore interface {
-	ListActionItems(ctx context.Context, f store.ActionItemFilter) (*store.ActionItemPage, error)
-	ActionItemOwners(ctx context.Context, today string) ([]store.OwnerLoad, error)
+	ListActionItems(ctx context.Context, f incident.ActionItemFilter) (*incident.ActionItemPage, error)
+	ActionItemOwners(ctx context.Context, today string) ([]incident.OwnerLoad, error)
 }
 
 // dashboard is what the home page shows: what needs attention now.
@@ -32,11 +31,11 @@ type dashboard struct {
 
 // actionRow is an action item across incidents as the pages list it.
 type actionRow struct {
-	store.TrackedActionItem
+	incident.TrackedActionItem
 	Overdue bool
 }
 
-func actionRows(items []store.TrackedActionItem, today string) []actionRow {
+func actionRows(items []incident.TrackedActionItem, today string) []actionRow {
 	out := make([]actionRow, len(items))
 	for i, it := range items {
 		out[i] = actionRow{it, it.Status.IsOpen() && it.DueDate != "" && it.DueDate < today}
@@ -67,7 +66,7 @@ func (s *Server) home(c *gin.Context) {
 		return err
 	})
 	g.Go(func() error {
-		page, err := s.store.ListActionItems(gctx, store.ActionItemFilter{OverdueOn: d.Today, RecentFirst: true, Limit: 8})
+		page, err := s.store.ListActionItems(gctx, incident.ActionItemFilter{OverdueOn: d.Today, RecentFirst: true, Limit: 8})
 		if err == nil {
 			d.Overdue, d.OverdueTotal = actionRows(page.Items, d.Today), page.Total
 		}
