@@ -47,10 +47,13 @@ func (s *Server) getService(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, struct {
-		*incident.Service
-		*report.ServiceHistory
-	}{svc, history})
+	c.JSON(http.StatusOK, serviceDetail{svc, history})
+}
+
+// serviceDetail is a service with its history and patterns.
+type serviceDetail struct {
+	*incident.Service
+	*report.ServiceHistory
 }
 
 // patchService edits a service's name, dependencies, dependents and
