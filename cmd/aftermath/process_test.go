@@ -47,6 +47,8 @@ func TestProcess(t *testing.T) {
 	t.Run("Limits", func(t *testing.T) { testLimits(t, bin) })
 	t.Run("DockerfileHealthcheck", func(t *testing.T) { testHealthcheck(t, bin) })
 	t.Run("ProgressOnATerminal", func(t *testing.T) { testProgressOnATerminal(t, bin) })
+	t.Run("AlertStormSIGKILL", func(t *testing.T) { testAlertStormCrash(t, bin) })
+	t.Run("WebhooksAfterSIGKILL", func(t *testing.T) { testWebhooksAfterCrash(t, bin) })
 }
 
 // testCrash files incidents from eight writers, takes a backup with the

@@ -71,6 +71,7 @@ signal during that time stops at once.`,
 	f.Duration("write-timeout", 2*time.Minute, "time to answer a request; an export of every incident takes a while")
 	f.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	f.Duration("shutdown-grace", defaultShutdownGrace, "how long requests in flight may take to finish after SIGTERM or SIGINT")
+	integrationFlags(f)
 	f.Duration("request-timeout", web.DefaultRequestTimeout, "how long a request may wait for the database before it fails with 503 (the export excepted)")
 	f.Int("db-writers", 0, "PostgreSQL: connections this instance may open for writes (0: 4); SQLite always has one writer")
 	f.Int("db-readers", 0, "connections this instance may open for reads (0: 8 on PostgreSQL, max(4, 2×CPUs) on SQLite)")
@@ -111,7 +112,12 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		st.Close()
 		return err
 	}
-	srv, listener, err := prepareServer(ctx, cmd, log, st, accounts, sso, cfg)
+	integ, err := newIntegrations(cmd, log, st)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	srv, listener, err := prepareServer(ctx, cmd, log, st, accounts, sso, integ, cfg)
 	if err != nil {
 		st.Close()
 		return err
@@ -126,8 +132,10 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		defer close(janitorDone)
 		accounts.Janitor(janitorCtx, log)
 	}()
+	stopIntegrations := integ.start(context.WithoutCancel(ctx))
 	stopAccounts := func() {
-		stopJanitor() // writes the token use still pending
+		stopIntegrations() // records the deliveries in flight
+		stopJanitor()      // writes the token use still pending
 		<-janitorDone
 	}
 
@@ -176,7 +184,7 @@ func browserURL(addr net.Addr) string {
 
 // prepareServer loads the demo data if asked, listens, and builds the
 // HTTP server with its timeouts.
-func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st *store.Store, accounts *auth.Accounts, sso *auth.OIDC, cfg serveOptions) (*http.Server, net.Listener, error) {
+func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st *store.Store, accounts *auth.Accounts, sso *auth.OIDC, integ *integrations, cfg serveOptions) (*http.Server, net.Listener, error) {
 	if demo, _ := cmd.Flags().GetBool("demo"); demo {
 		loaded, err := loadDemo(ctx, st)
 		if err != nil {
@@ -191,7 +199,9 @@ func prepareServer(ctx context.Context, cmd *cobra.Command, log *slog.Logger, st
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, Logger: log, Accounts: accounts, OIDC: sso,
 			RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst,
-			TrustedProxies: cfg.trustedProxies, TrustedOrigins: cfg.trustedOrigins, RequestTimeout: cfg.requestTimeout}),
+			TrustedProxies: cfg.trustedProxies, TrustedOrigins: cfg.trustedOrigins, RequestTimeout: cfg.requestTimeout,
+			Webhooks: integ.manager, Alertmanager: integ.mapping, PublicFeeds: integ.publicFeeds,
+			PublicURL: integ.publicURL, Collectors: integ.metrics.Collectors()}),
 		ReadHeaderTimeout: cfg.readHeaderTimeout,
 		ReadTimeout:       cfg.readTimeout,
 		WriteTimeout:      cfg.writeTimeout,

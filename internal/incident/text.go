@@ -73,3 +73,46 @@ func checkText(errs *FieldErrors, field, s string, max int, required, name bool)
 		errs.Add(field, tooLong(max))
 	}
 }
+
+// CleanName makes s acceptable as a name or title of at most max
+// characters: it drops what textProblem refuses in a name (NUL, control
+// characters, bidirectional controls, invalid UTF-8), turns line breaks
+// and tabs into spaces, and cuts it to max characters, ending in "…" when
+// cut. It is for text that comes from another system (alert labels),
+// which Aftermath must store rather than refuse.
+func CleanName(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	return truncate(strings.Join(strings.Fields(s), " "), max)
+}
+
+// CleanMarkdown is CleanName for markdown: line breaks and tabs stay, and
+// so do bidirectional controls, which right-to-left prose needs.
+func CleanMarkdown(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r == utf8.RuneError, unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	return truncate(strings.TrimSpace(s), max)
+}
+
+// truncate cuts s to at most max characters, the last of them "…".
+func truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	runes := []rune(s)
+	return strings.TrimSpace(string(runes[:max-1])) + "…"
+}

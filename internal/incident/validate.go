@@ -200,7 +200,7 @@ func (inc *Incident) validate(v Vocabulary, errs *FieldErrors) {
 	for i, l := range inc.Links {
 		p := fmt.Sprintf("links[%d]", i)
 		optionalName(errs, p+".title", l.Title, MaxShortText)
-		if !isWebURL(l.URL) {
+		if !IsWebURL(l.URL) {
 			errs.Add(p+".url", "must be an absolute http or https URL")
 		}
 	}
@@ -338,7 +338,9 @@ func isDate(s string) bool {
 	return err == nil
 }
 
-func isWebURL(s string) bool {
+// IsWebURL reports whether s is an absolute http or https URL of at most
+// MaxURL bytes.
+func IsWebURL(s string) bool {
 	if len(s) > MaxURL {
 		return false
 	}

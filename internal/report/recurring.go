@@ -338,7 +338,7 @@ func addressesOf(position int32) string {
 // recurringGaps finds the detection gaps listed on two or more incidents
 // of one failure, the most incidents first.
 func (h *history) recurringGaps(fs []failure, recs []Recurrence) []RecurringGap {
-	var out []RecurringGap
+	out := []RecurringGap{} // [] in the JSON when there is none, as every list
 	for k, f := range fs {
 		byGap := map[uint32][]int64{}
 		var order []uint32

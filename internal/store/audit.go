@@ -42,6 +42,7 @@ type auditHeadRow struct {
 
 // pendingAudit is an entry a write has recorded, appended at its commit.
 type pendingAudit struct {
+	actor                    incident.Actor
 	action, entity, entityID string
 	changes                  []incident.FieldChange
 }
@@ -49,7 +50,7 @@ type pendingAudit struct {
 // record adds an audit entry to the transaction: action on entity (its
 // kind and id) with the changes of its fields.
 func (tx *writeTx) record(action, entity, entityID string, changes []incident.FieldChange) {
-	tx.audit = append(tx.audit, pendingAudit{action: action, entity: entity, entityID: entityID, changes: changes})
+	tx.audit = append(tx.audit, pendingAudit{actor: tx.actor, action: action, entity: entity, entityID: entityID, changes: changes})
 }
 
 // recordChanges records the changes between before and after (either nil)
@@ -86,8 +87,8 @@ func (tx *writeTx) appendAudit() error {
 			return err
 		}
 		head.Seq++
-		row := auditRow{Seq: head.Seq, At: tx.unix(), ActorKind: string(tx.actor.Kind), ActorName: tx.actor.Name,
-			TokenID: tx.actor.TokenID, TokenLabel: tx.actor.TokenLabel, Address: tx.actor.Address,
+		row := auditRow{Seq: head.Seq, At: tx.unix(), ActorKind: string(e.actor.Kind), ActorName: e.actor.Name,
+			TokenID: e.actor.TokenID, TokenLabel: e.actor.TokenLabel, Address: e.actor.Address,
 			Action: e.action, Entity: e.entity, EntityID: e.entityID, Changes: string(encoded), PrevHash: head.Hash}
 		row.Hash = row.chainHash()
 		head.Hash = row.Hash

@@ -27,7 +27,10 @@ func (s *Store) AddComment(ctx context.Context, c *incident.Comment) error {
 			return err
 		}
 		c.ID = row.ID
-		return tx.recordChanges("comment.create", "comment", strconv.FormatInt(c.ID, 10), nil, c, "id", "created_at")
+		if err := tx.recordChanges("comment.create", "comment", strconv.FormatInt(c.ID, 10), nil, c, "id", "created_at"); err != nil {
+			return err
+		}
+		return emitComment(tx, c)
 	})
 }
 
@@ -53,4 +56,24 @@ func (s *Store) Comments(ctx context.Context, incidentID int64) ([]incident.Comm
 
 func fromCommentRow(r commentRow) incident.Comment {
 	return incident.Comment{ID: r.ID, IncidentID: r.IncidentID, Author: r.Author, Body: r.Body, CreatedAt: fromUnix(r.CreatedAt)}
+}
+
+// emitComment emits comment.created with a reference to the incident.
+func emitComment(tx *writeTx, c *incident.Comment) error {
+	ref, err := incidentRef(tx.db, c.IncidentID)
+	if err != nil {
+		return err
+	}
+	return tx.emit(incident.Event{Type: incident.EventCommentCreated, Data: incident.EventData{Ref: ref, Comment: c}})
+}
+
+// incidentRef reads an incident's brief reference, for events about its
+// parts.
+func incidentRef(db *gorm.DB, id int64) (*incident.IncidentRef, error) {
+	var row incidentRow
+	if err := withServiceName(db).Where("incidents.id = ?", id).Take(&row).Error; err != nil {
+		return nil, err
+	}
+	return &incident.IncidentRef{ID: row.ID, Title: row.Title, Service: row.ServiceName, ServiceKey: row.ServiceKey,
+		Severity: incident.Severity(row.Severity), Status: incident.Status(row.Status)}, nil
 }

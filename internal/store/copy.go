@@ -43,6 +43,12 @@ var copiedTables = []copiedTable{
 	{"sessions", "token_hash"},
 	{"login_failures", "key"},
 	{"audit_log", "seq"},
+	{"alert_groups", "group_key"},
+	{"incident_alerts", "incident_id, fingerprint"},
+	{"action_item_reminders", "incident_id, item"},
+	{"webhooks", "id"},
+	{"outbox_events", "id"},
+	{"webhook_deliveries", "id"},
 }
 
 // notCopied are the tables Copy leaves alone: the engines' own search
@@ -55,7 +61,7 @@ var notCopied = []string{"audit_head", "goose_db_version", "incident_search", "i
 var seededTables = []string{"categories", "settings"}
 
 // identityTables hand out ids; Copy moves them past the ids it wrote.
-var identityTables = []string{"incidents", "comments", "users"}
+var identityTables = []string{"incidents", "comments", "users", "webhooks", "outbox_events", "webhook_deliveries"}
 
 type copiedTable struct {
 	name  string

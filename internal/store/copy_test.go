@@ -133,6 +133,17 @@ func fillEveryTable(t *testing.T, st *store.Store) {
 	if err := st.CreateIncident(ctx, linktree); err != nil {
 		t.Fatal(err)
 	}
+	// The integrations: a webhook with deliveries waiting, an alert
+	// group's incident, an overdue action item's reminder (below).
+	hook := &incident.Webhook{URL: "https://receiver.example.com/hook", Events: incident.EventTypes, Secret: []byte("sealed")}
+	if err := st.CreateWebhook(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ReceiveAlerts(ctx, &incident.AlertNotification{GroupKey: `{}:{alertname="PoolSaturated"}`, Title: "Pool saturated",
+		Service: "payments", Severity: incident.SEV2, Alerts: []incident.Alert{{Fingerprint: "f1", Firing: true,
+			StartsAt: time.Date(2026, 6, 2, 10, 0, 0, 0, time.UTC), Text: "pool at 95%"}}}); err != nil {
+		t.Fatal(err)
+	}
 	imported := storetest.Linktree(t)
 	imported.ID, imported.ExternalID = 5000, "linktree-copy"
 	if _, _, err := st.ImportIncidents(ctx, []*incident.Incident{imported}); err != nil {
@@ -162,6 +173,9 @@ func fillEveryTable(t *testing.T, st *store.Store) {
 	}
 	if _, err := st.RecordLoginFailure(ctx, "nobody", []string{"user nobody", "addr 192.0.2.1"},
 		incident.LoginLimit{Max: 10, Forget: time.Hour, Lockout: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RemindOverdue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	counts, err := st.RowCounts(ctx)

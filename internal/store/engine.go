@@ -50,6 +50,11 @@ type engine interface {
 	lockIDs(tx *gorm.DB, table string, maxID int64) error
 	claimIDs(tx *gorm.DB, table string, maxID int64) error
 
+	// claimLock ends a SELECT of the rows (of the table aliased alias) a
+	// worker claims, so that workers of several instances claiming at once
+	// each take rows the others do not.
+	claimLock(alias string) string
+
 	// exclusively runs fn, on db or a connection of it, while no other
 	// instance on the database runs an fn of the same name (SQLite: one
 	// process writes at a time anyway).

@@ -243,6 +243,14 @@ func (postgresEngine) claimIDs(tx *gorm.DB, table string, maxID int64) error {
 	return tx.Exec("SELECT setval('"+seq+"', ?) FROM "+seq+" WHERE NOT is_called OR last_value < ?", maxID, maxID).Error
 }
 
+// claimLock locks the claimed rows and skips those another transaction
+// holds: a claim waits for no other, and no two take one row. A row whose
+// claim committed while this SELECT ran is read again once unlocked, and
+// its new lease keeps it out.
+func (postgresEngine) claimLock(alias string) string {
+	return " FOR UPDATE OF " + alias + " SKIP LOCKED"
+}
+
 // exclusively holds a session advisory lock named by name while fn runs
 // on the connection that holds it, so that instances starting together
 // take turns.

@@ -134,6 +134,10 @@ func (sqliteEngine) newIDs(*gorm.DB, string, int) ([]int64, error) { return nil,
 func (sqliteEngine) lockIDs(*gorm.DB, string, int64) error         { return nil }
 func (sqliteEngine) claimIDs(*gorm.DB, string, int64) error        { return nil }
 
+// claimLock: SQLite has one writer, whose transaction keeps every other
+// claim out until it commits.
+func (sqliteEngine) claimLock(string) string { return "" }
+
 func (sqliteEngine) exclusively(_ context.Context, db *gorm.DB, _ string, fn func(*gorm.DB) error) error {
 	return fn(db)
 }

@@ -67,3 +67,11 @@ func unavailable(err error) bool {
 	}
 	return false
 }
+
+// retryable reports whether a write failed only because it met another at
+// the wrong moment (PostgreSQL chose it as a deadlock's victim, or could
+// not serialize it), so that doing it again is right.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}

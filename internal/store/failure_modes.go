@@ -350,14 +350,6 @@ func sameMode(a, b *incident.FailureMode) bool {
 		a.Mitigation == b.Mitigation && a.Status == b.Status && slices.Equal(a.History, b.History)
 }
 
-// actorName is who a failure mode's history says changed it.
-func actorName(a incident.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	return string(a.Kind)
-}
-
 func fieldError(field, msg string) error {
 	return &incident.Error{Code: incident.EINVALID, Message: "Some fields are not valid.", Fields: map[string]string{field: msg}}
 }

@@ -117,7 +117,10 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 		if r.CommentsAdded, err = mergeImportedComments(wtx, b, r); err != nil {
 			return err
 		}
-		return plan.record(wtx)
+		if err := plan.record(wtx); err != nil {
+			return err
+		}
+		return plan.emit(wtx)
 	})
 	if err != nil {
 		return nil, err
@@ -301,6 +304,22 @@ func (p *importPlan) record(tx *writeTx) error {
 	}
 	for _, inc := range p.updated {
 		if err := tx.recordChanges("incident.import", "incident", strconv.FormatInt(inc.ID, 10), p.before[inc], inc, incidentBookkeeping...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emit emits the events of an import: incident.created for each incident
+// it made, and what an update reports for each it changed.
+func (p *importPlan) emit(tx *writeTx) error {
+	for _, inc := range p.created {
+		if err := tx.emit(incident.Event{Type: incident.EventIncidentCreated, Data: incident.EventData{Incident: inc}}); err != nil {
+			return err
+		}
+	}
+	for _, inc := range p.updated {
+		if err := tx.emit(incident.UpdateEvents(p.before[inc], inc)...); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -25,6 +26,11 @@ type Store struct {
 
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+
+	// outboxHook is called after a write queued webhook deliveries.
+	outboxHook atomic.Pointer[func()]
+	// alerts batches alert notifications into few transactions.
+	alerts *alertBatcher
 }
 
 // Options tune Open. The zero value is what `aftermath serve` uses.
@@ -49,10 +55,17 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	var s *Store
 	if db.Postgres {
-		return openPostgres(ctx, db.URL, opts)
+		s, err = openPostgres(ctx, db.URL, opts)
+	} else {
+		s, err = openSQLiteStore(ctx, db.Path, opts)
 	}
-	return openSQLiteStore(ctx, db.Path, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.alerts = newAlertBatcher(s)
+	return s, nil
 }
 
 // Migrate applies pending migrations to the database named by dsn and
@@ -96,6 +109,7 @@ func ParseDSN(dsn string) (DSN, error) {
 // Close closes both pools. Writes in flight finish first: database/sql
 // waits for connections in use.
 func (s *Store) Close() error {
+	s.alerts.close()
 	s.engine.tidy(s.writer)
 	errW := closeGorm(s.writer)
 	errR := error(nil)

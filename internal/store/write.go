@@ -26,7 +26,10 @@ const batchRows = 500
 // version and times.
 func (s *Store) CreateIncident(ctx context.Context, inc *incident.Incident) error {
 	return s.createIncidents(ctx, []*incident.Incident{inc}, func(tx *writeTx) error {
-		return tx.recordChanges("incident.create", "incident", strconv.FormatInt(inc.ID, 10), nil, inc, incidentBookkeeping...)
+		if err := tx.recordChanges("incident.create", "incident", strconv.FormatInt(inc.ID, 10), nil, inc, incidentBookkeeping...); err != nil {
+			return err
+		}
+		return tx.emit(incident.Event{Type: incident.EventIncidentCreated, Data: incident.EventData{Incident: inc}})
 	})
 }
 
@@ -77,7 +80,10 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		if err := replaceIncidents(tx, []*incident.Incident{inc}, []int{current.Version}); err != nil {
 			return err
 		}
-		return tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), current, inc, incidentBookkeeping...)
+		if err := tx.recordChanges("incident.update", "incident", strconv.FormatInt(inc.ID, 10), current, inc, incidentBookkeeping...); err != nil {
+			return err
+		}
+		return tx.emit(incident.UpdateEvents(current, inc)...)
 	})
 }
 
@@ -104,7 +110,10 @@ func (s *Store) DeleteIncident(ctx context.Context, id int64) error {
 		if err := tx.engine.unindex(tx.db, []int64{id}); err != nil {
 			return err
 		}
-		return tx.recordChanges("incident.delete", "incident", strconv.FormatInt(id, 10), before, nil, incidentBookkeeping...)
+		if err := tx.recordChanges("incident.delete", "incident", strconv.FormatInt(id, 10), before, nil, incidentBookkeeping...); err != nil {
+			return err
+		}
+		return tx.emit(incident.Event{Type: incident.EventIncidentDeleted, Data: incident.EventData{Ref: before.Ref()}})
 	})
 }
 

@@ -22,26 +22,43 @@ type writeTx struct {
 	// audit holds the entries the write recorded, appended to the audit
 	// log just before the commit.
 	audit []pendingAudit
+	// events holds the events the write emitted, put in the outbox just
+	// before the commit (see emit).
+	events []pendingEvent
+	// queued counts the deliveries the outbox made for webhooks.
+	queued int
+	// hooks caches the enabled webhooks for emit.
+	hooks *subscribers
 }
 
 // write runs fn in one transaction on the writer. It is the one way this
 // package writes: every change goes through it, so every change knows its
 // actor and its time, and what fn records with tx.record joins the audit
-// log in the same transaction (both commit, or neither). A context without
-// an actor writes as the system.
+// log in the same transaction (both commit, or neither), as do the events
+// it emits with tx.emit for outgoing webhooks. A context without an actor
+// writes as the system.
 func (s *Store) write(ctx context.Context, fn func(tx *writeTx) error) error {
 	actor, ok := incident.ActorFrom(ctx)
 	if !ok {
 		actor = incident.Actor{Kind: incident.ActorSystem}
 	}
 	now := s.Now().UTC()
-	return translate(s.writer.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+	queued := 0
+	err := s.writer.WithContext(ctx).Transaction(func(db *gorm.DB) error {
 		tx := &writeTx{db: db, engine: s.engine, actor: actor, now: now}
 		if err := fn(tx); err != nil {
 			return err
 		}
+		if err := tx.flushOutbox(); err != nil {
+			return err
+		}
+		queued = tx.queued
 		return tx.appendAudit()
-	}))
+	})
+	if err == nil && queued > 0 {
+		s.outboxWritten()
+	}
+	return translate(err)
 }
 
 // forUpdate locks the rows a query reads until the write commits, so that
@@ -64,3 +81,13 @@ func lockIncidents(tx *gorm.DB, ids []int64) error {
 
 // unix is the transaction's time in whole seconds, as timestamps are stored.
 func (tx *writeTx) unix() int64 { return tx.now.Unix() }
+
+// actorName is how a record names who made a change (a failure mode's
+// history, a webhook disabled by hand): the person's or token owner's
+// name, else the kind of actor ("cli", "system").
+func actorName(a incident.Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return string(a.Kind)
+}

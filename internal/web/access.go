@@ -52,6 +52,15 @@ const (
 	pageSurface
 	// staticSurface: stylesheets and images. Open, rate limited.
 	staticSurface
+	// feedSurface: feeds and the status, read by feed readers and status
+	// pages: as the API, and a token may come as ?token=, since feed
+	// readers send no headers.
+	feedSurface
+	// integrationSurface: what other systems post to (Alertmanager). As
+	// the API, but not rate limited by address: an alert storm comes
+	// from a few Alertmanager instances, each with a token, and it is
+	// the store that batches the work, not the sender that is slowed.
+	integrationSurface
 )
 
 // bodyKind is the content type a route takes for its body.

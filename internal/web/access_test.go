@@ -30,21 +30,7 @@ func callers(t *testing.T, a *api) []caller {
 				req.Header.Set("Content-Type", contentType)
 			}
 			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			resp, err := client.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			data := make([]byte, 0, 512)
-			buf := make([]byte, 4096)
-			for {
-				n, err := resp.Body.Read(buf)
-				data = append(data, buf[:n]...)
-				if err != nil {
-					break
-				}
-			}
-			return resp, data
+			return b.sendWith(client, req)
 		}
 	}
 	out := []caller{{name: "anonymous", send: viaToken(a.anonymous())}}
@@ -106,6 +92,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		":name":     "victim",
 		":slug":     "db-pool-exhaustion",
 		"*filepath": "aftermath.css",
+		":file":     "linktree.atom",
 		":item":     "0",
 	}
 	routes := a.server.Routes()
@@ -150,7 +137,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 				}
 				switch {
 				case c.role != "" && status == http.StatusForbidden:
-				case c.role == "" && strings.HasPrefix(r.Path, "/api/") || r.Path == "/metrics":
+				case c.role == "" && (strings.HasPrefix(r.Path, "/api/") || strings.HasPrefix(r.Path, "/feeds/") || r.Path == "/metrics"):
 					if status != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), "Bearer") {
 						t.Fatalf("anonymous: %d %s, want 401 with WWW-Authenticate", status, data)
 					}

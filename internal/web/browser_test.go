@@ -61,14 +61,7 @@ func (b *browser) do(method, path, contentType string, body []byte) (*http.Respo
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	buf.ReadFrom(resp.Body)
-	return resp, buf.Bytes()
+	return b.a.sendWith(b.client, req)
 }
 
 // postForm posts an HTML form.

@@ -23,7 +23,12 @@ type CatalogStore interface {
 	OfferedFailureModes(ctx context.Context, nameOrKey string) ([]incident.FailureMode, error)
 }
 
-const yamlType = "application/yaml; charset=utf-8"
+// yamlMediaType is what catalogue uploads and exports are; yamlType
+// what an export says it is.
+const (
+	yamlMediaType = "application/yaml"
+	yamlType      = yamlMediaType + "; charset=utf-8"
+)
 
 // importCatalog takes a service catalogue as its body: Backstage
 // descriptors (one or more entities, multi-document YAML) or our own

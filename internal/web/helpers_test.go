@@ -40,6 +40,9 @@ type api struct {
 	// roles holds one account and token per role, made on first use and
 	// shared by the copies that as() returns.
 	roles *roleTokens
+	// spec checks every request and answer against the server's OpenAPI
+	// description.
+	spec *specCheck
 }
 
 type roleTokens struct {
@@ -130,7 +133,8 @@ func serveBare(t testing.TB, st *store.Store, cfg web.Config, ln net.Listener) *
 		st.Close()
 	})
 	return &api{t: t, url: srv.URL, store: st, accounts: cfg.Accounts, server: server,
-		roles: &roleTokens{tokens: map[incident.Role]string{}, users: map[incident.Role]*incident.User{}}}
+		roles: &roleTokens{tokens: map[incident.Role]string{}, users: map[incident.Role]*incident.User{}},
+		spec:  &specCheck{url: srv.URL, server: server}}
 }
 
 // as returns a copy of a that sends the token of an account with role
@@ -194,10 +198,18 @@ func (a *api) request(method, path string, body []byte) *http.Request {
 	return req
 }
 
-// send sends req and returns the answer with its body read.
+// send sends req and returns the answer with its body read. The pair is
+// checked against the server's OpenAPI description.
 func (a *api) send(req *http.Request) (*http.Response, []byte) {
 	a.t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	return a.sendWith(http.DefaultClient, req)
+}
+
+// sendWith is send through client.
+func (a *api) sendWith(client *http.Client, req *http.Request) (*http.Response, []byte) {
+	a.t.Helper()
+	body := requestBody(a.t, req)
+	resp, err := client.Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -206,6 +218,7 @@ func (a *api) send(req *http.Request) (*http.Response, []byte) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
+	a.spec.check(a.t, req, body, resp, data)
 	return resp, data
 }
 

@@ -39,7 +39,7 @@ type metrics struct {
 // raw path, and an unknown method is "other".
 var requestLabels = []string{"method", "route", "status_class"}
 
-func newMetrics(st StatsStore) *metrics {
+func newMetrics(st StatsStore, more ...prometheus.Collector) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -66,6 +66,7 @@ func newMetrics(st StatsStore) *metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	m.registry.MustRegister(more...)
 	return m
 }
 

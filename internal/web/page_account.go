@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -10,11 +11,15 @@ import (
 	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
-// A token's secret is shown once, on the page after the post that made it.
-// It must not be stored on the server (the sessions table would keep it),
-// so it travels to that page in a short-lived cookie of its own, scoped to
-// the page, which the page clears as it shows it.
-const newTokenCookie = "aftermath_new_token"
+// A new secret (an API token, a webhook's signing secret) is shown once, on
+// the page after the post that made it. It must not be stored on the server
+// (the sessions table would keep it), so it travels to that page in a
+// short-lived cookie of its own, scoped to the page, which the page clears
+// as it shows it.
+const (
+	newTokenCookie  = "aftermath_new_token"
+	newSecretCookie = "aftermath_new_secret"
+)
 
 // tokensView is a list of tokens with the secret of one just made.
 type tokensView struct {
@@ -33,20 +38,36 @@ type tokensView struct {
 // takeNewToken reads and clears the cookie that carries a new token's
 // secret to the page at path.
 func (s *Server) takeNewToken(c *gin.Context, path string) (id, secret string) {
-	raw, err := c.Cookie(newTokenCookie)
-	if err != nil || raw == "" {
-		return "", ""
-	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: newTokenCookie, Path: path, MaxAge: -1, HttpOnly: true,
-		Secure: s.isHTTPS(c.Request), SameSite: http.SameSiteStrictMode})
-	id, secret, _ = strings.Cut(raw, " ")
+	id, secret, _ = strings.Cut(s.takeHandedOver(c, newTokenCookie, path), " ")
 	return id, secret
 }
 
 // giveNewToken hands a new token's secret to the page at path.
 func (s *Server) giveNewToken(c *gin.Context, path string, t *incident.APIToken, secret string) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: newTokenCookie, Value: t.ID + " " + secret, Path: path, MaxAge: 120,
+	s.handOver(c, newTokenCookie, path, t.ID+" "+secret)
+}
+
+// handOver gives value to the next request for the page at path, in the
+// cookie name, for two minutes at most. The value is escaped: a cookie
+// cannot carry every character, and a secret's base64 has + and /.
+func (s *Server) handOver(c *gin.Context, name, path, value string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: url.QueryEscape(value), Path: path, MaxAge: 120,
 		HttpOnly: true, Secure: s.isHTTPS(c.Request), SameSite: http.SameSiteStrictMode})
+}
+
+// takeHandedOver reads and clears what handOver gave the page at path.
+func (s *Server) takeHandedOver(c *gin.Context, name, path string) string {
+	cookie, err := c.Request.Cookie(name)
+	if err != nil || cookie.Value == "" {
+		return ""
+	}
+	raw, err := url.QueryUnescape(cookie.Value)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Path: path, MaxAge: -1, HttpOnly: true,
+		Secure: s.isHTTPS(c.Request), SameSite: http.SameSiteStrictMode})
+	return raw
 }
 
 // accountView is the signed-in person's own page.

@@ -10,15 +10,21 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aftermath-sre/aftermath/internal/alertmanager"
 	"github.com/aftermath-sre/aftermath/internal/auth"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/report"
+	"github.com/aftermath-sre/aftermath/internal/webhooks"
 )
 
 // Store is everything the server needs from storage; *store.Store has it.
 type Store interface {
 	IncidentStore
+	AlertStore
+	WebhookStore
+	FeedStore
 	CommentStore
 	ServiceStore
 	CatalogStore
@@ -29,6 +35,7 @@ type Store interface {
 	PageStore
 	report.SimilarSource
 	AuditStore
+	webhooks.ManagerStore
 	auth.Store
 	Ping(ctx context.Context) error
 }
@@ -57,6 +64,20 @@ type Config struct {
 	// OIDC signs people in through an identity provider; nil offers the
 	// password form only.
 	OIDC *auth.OIDC
+	// Webhooks registers outgoing webhooks; nil builds one over Store
+	// that refuses private targets and has no secret key.
+	Webhooks *webhooks.Manager
+	// Alertmanager maps alert labels to services and severities; the zero
+	// value is alertmanager.DefaultMapping().
+	Alertmanager alertmanager.Mapping
+	// PublicFeeds opens the feeds and the status to anyone, with titles
+	// and status only.
+	PublicFeeds bool
+	// PublicURL is where people reach this server (https://host), for
+	// links in feeds and incidents; empty takes the request's host.
+	PublicURL string
+	// Collectors are more metrics for /metrics (the webhook worker's).
+	Collectors []prometheus.Collector
 	// RequestTimeout bounds how long a request of the API or the pages may
 	// wait for the database (DefaultRequestTimeout when 0), so that one
 	// that does not answer (stopped, cut off by the network) fails the
@@ -82,10 +103,19 @@ type Server struct {
 	plainSessions, secureSessions *scs.SessionManager
 	proxies                       []netip.Prefix
 	crossOrigin                   *http.CrossOriginProtection
-	// rules is the route table's access by "METHOD /path".
-	rules map[string]Access
+	// rules is the route table's access by "METHOD /path", surfaces its
+	// surface.
+	rules    map[string]Access
+	surfaces map[string]surface
 	// requestTimeout bounds a request's wait for the database.
 	requestTimeout time.Duration
+	// openAPIDoc is the OpenAPI description of the routes, built once.
+	openAPIDoc []byte
+
+	webhooks     *webhooks.Manager
+	alertMapping alertmanager.Mapping
+	publicFeeds  bool
+	publicURL    string
 }
 
 // New builds the server and its routes.
@@ -100,15 +130,23 @@ func New(cfg Config) *Server {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.Webhooks == nil {
+		cfg.Webhooks = &webhooks.Manager{Store: cfg.Store, Keyring: webhooks.NoKeyring("the server was started without one")}
+	}
+	if cfg.Alertmanager.SeverityLabel == "" {
+		cfg.Alertmanager = alertmanager.DefaultMapping()
+	}
 	s := &Server{store: cfg.Store, log: cfg.Logger, router: gin.New(),
-		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}, requestTimeout: cfg.RequestTimeout}
+		accounts: cfg.Accounts, oidc: cfg.OIDC, rules: map[string]Access{}, surfaces: map[string]surface{},
+		requestTimeout: cfg.RequestTimeout, webhooks: cfg.Webhooks, alertMapping: cfg.Alertmanager,
+		publicFeeds: cfg.PublicFeeds, publicURL: strings.TrimSuffix(cfg.PublicURL, "/")}
 	s.plainSessions = s.newSessionManager(false)
 	s.secureSessions = s.newSessionManager(true)
 	s.crossOrigin = newCrossOriginProtection(cfg.TrustedOrigins, cfg.Logger)
 	r := s.router
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	metrics := newMetrics(cfg.Store)
+	metrics := newMetrics(cfg.Store, cfg.Collectors...)
 	s.proxies = trustProxies(r, cfg.TrustedProxies, cfg.Logger)
 	r.Use(withRequestID(cfg.Logger), logRequests, metrics.observe, recoverPanics, s.refuseCrossOrigin)
 	r.NoRoute(func(c *gin.Context) {
@@ -126,7 +164,13 @@ func New(cfg Config) *Server {
 	for _, rt := range s.routes(metrics) {
 		r.Handle(rt.method, rt.path, s.chain(rt, limiter)...)
 		s.rules[rt.method+" "+rt.path] = rt.access
+		s.surfaces[rt.method+" "+rt.path] = rt.surface
 	}
+	doc, err := s.openAPI()
+	if err != nil {
+		panic("the OpenAPI description: " + err.Error()) // the route table and apiOperations disagree: a bug
+	}
+	s.openAPIDoc = doc
 	return s
 }
 
@@ -138,7 +182,17 @@ func (s *Server) routes(m *metrics) []route {
 		page   = pageSurface
 		static = staticSurface
 	)
+	const (
+		feed        = feedSurface
+		integration = integrationSurface
+	)
 	open, signedIn, viewer, responder, admin := AccessOpen, AccessSignedIn, AccessViewer, AccessResponder, AccessAdmin
+	// The feeds and the status are open with --public-feeds, and then
+	// say less to those who do not sign in.
+	feeds := viewer
+	if s.publicFeeds {
+		feeds = open
+	}
 	return []route{
 		{"GET", "/healthz", open, probe, noBody, s.healthz},
 		{"GET", "/readyz", open, probe, noBody, s.readyz},
@@ -189,6 +243,10 @@ func (s *Server) routes(m *metrics) []route {
 		{"POST", "/admin/tokens/:id/revoke", admin, page, formBody, s.revokeTokenPage},
 		{"GET", "/admin/vocabularies", admin, page, noBody, s.adminVocabulariesPage},
 		{"POST", "/admin/vocabularies", admin, page, formBody, s.addCategoryPage},
+		{"GET", "/admin/webhooks", admin, page, noBody, s.webhooksPage},
+		{"POST", "/admin/webhooks", admin, page, formBody, s.createWebhookPage},
+		{"GET", "/admin/webhooks/:id", admin, page, noBody, s.webhookLogPage},
+		{"POST", "/admin/webhooks/:id", admin, page, formBody, s.updateWebhookPage},
 
 		{"GET", "/api/v1/me", signedIn, api, noBody, s.me},
 		{"POST", "/api/v1/me/password", signedIn, api, jsonBody, s.changeOwnPassword},
@@ -226,6 +284,19 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/api/v1/tokens", viewer, api, noBody, s.listTokens},
 		{"POST", "/api/v1/tokens", viewer, api, jsonBody, s.createToken},
 		{"DELETE", "/api/v1/tokens/:id", viewer, api, noBody, s.revokeToken},
+
+		{"POST", "/api/v1/integrations/alertmanager", responder, integration, jsonBody, s.receiveAlerts},
+		{"GET", "/api/v1/webhooks", admin, api, noBody, s.listWebhooks},
+		{"POST", "/api/v1/webhooks", admin, api, jsonBody, s.createWebhook},
+		{"GET", "/api/v1/webhooks/:id", admin, api, noBody, s.getWebhook},
+		{"PATCH", "/api/v1/webhooks/:id", admin, api, jsonBody, s.patchWebhook},
+		{"DELETE", "/api/v1/webhooks/:id", admin, api, noBody, s.deleteWebhook},
+		{"POST", "/api/v1/webhooks/:id/rotate-secret", admin, api, jsonBody, s.rotateWebhookSecret},
+		{"GET", "/api/v1/webhooks/:id/deliveries", admin, api, noBody, s.listDeliveries},
+		{"GET", "/api/v1/status", feeds, feed, noBody, s.status},
+		{"GET", "/feeds/incidents.atom", feeds, feed, noBody, s.incidentsFeed},
+		{"GET", "/feeds/services/:file", feeds, feed, noBody, s.serviceFeed},
+		{"GET", "/api/v1/openapi.json", viewer, api, noBody, s.serveOpenAPI},
 	}
 }
 
@@ -248,6 +319,10 @@ func (s *Server) chain(rt route, limiter *rateLimiter) []gin.HandlerFunc {
 		h = append(h, markPage, noStore, limiter.middleware, limitBody, s.loadSession, s.authenticate)
 	case staticSurface:
 		h = append(h, limiter.middleware)
+	case feedSurface:
+		h = append(h, noStore, limiter.middleware, tokenFromQuery, s.loadSessionUnlessBearer, s.authenticate)
+	case integrationSurface:
+		h = append(h, noStore, limitBody, s.loadSessionUnlessBearer, s.authenticate)
 	}
 	h = append(h, authorize(rt.access))
 	if rt.body != noBody {

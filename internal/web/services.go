@@ -54,11 +54,15 @@ func (s *Server) getService(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, struct {
-		*incident.Service
-		*report.ServiceHistory
-		FailureModes []incident.ModeRecord `json:"failure_modes"`
-	}{svc, history, modes})
+	c.JSON(http.StatusOK, serviceDetail{svc, history, modes})
+}
+
+// serviceDetail is a service with its history and patterns, and its
+// failure modes with the incidents in which they materialised.
+type serviceDetail struct {
+	*incident.Service
+	*report.ServiceHistory
+	FailureModes []incident.ModeRecord `json:"failure_modes"`
 }
 
 // patchService edits a service's name, dependencies, dependents and

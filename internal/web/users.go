@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -97,11 +98,26 @@ func (s *Server) deleteUser(c *gin.Context) {
 // me says who the credentials name: scripts check their token with it.
 func (s *Server) me(c *gin.Context) {
 	p := principal(c)
-	out := gin.H{"name": p.User.Name, "role": p.Role, "source": p.User.Source}
+	out := meAnswer{Name: p.User.Name, Role: p.Role, Source: p.User.Source}
 	if p.Token != nil {
-		out["token"] = gin.H{"id": p.Token.ID, "label": p.Token.Label, "expires_at": p.Token.ExpiresAt}
+		out.Token = &meToken{ID: p.Token.ID, Label: p.Token.Label, ExpiresAt: p.Token.ExpiresAt}
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// meAnswer says who the credentials name.
+type meAnswer struct {
+	Name   string        `json:"name"`
+	Role   incident.Role `json:"role"`
+	Source string        `json:"source"`
+	// Token is the token used, if the request came with one.
+	Token *meToken `json:"token,omitempty"`
+}
+
+type meToken struct {
+	ID        string     `json:"id"`
+	Label     string     `json:"label"`
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 type passwordChange struct {

@@ -36,6 +36,8 @@ var viewFiles = map[string][]string{
 	"admin-users":        {"admin_users.html", "_admin_nav.html"},
 	"admin-tokens":       {"admin_tokens.html", "_tokens.html", "_admin_nav.html"},
 	"admin-vocabularies": {"admin_vocabularies.html", "_admin_nav.html"},
+	"admin-webhooks":     {"admin_webhooks.html", "_admin_nav.html"},
+	"admin-webhook":      {"admin_webhook.html", "_admin_nav.html"},
 	"fragment-preview":   {"_markdown.html"},
 	"fragment-similar":   {"_similar.html", "_badges.html"},
 	"fragment-modes":     {"_mode_choices.html"},
