@@ -17,6 +17,21 @@ import (
 //go:embed *.json
 var Files embed.FS
 
+// Catalogs holds the example service catalogue: the Backstage descriptors
+// of the services around the Linktree outage (catalog-info.yaml) and their
+// failure modes and industries in our own format (linktree-catalog.yaml).
+//
+//go:embed catalog-info.yaml linktree-catalog.yaml
+var Catalogs embed.FS
+
+// The example catalogue files, in the order to import them.
+var CatalogFiles = []string{"catalog-info.yaml", "linktree-catalog.yaml"}
+
+// LinktreeFailureModes are the known failure modes that materialised in
+// the Linktree outage, as its incident links them once the example
+// catalogue is loaded.
+var LinktreeFailureModes = []string{"db-pool-exhaustion", "campaign-traffic-spike", "paymentsdb/missing-index-slow-queries"}
+
 // LinktreeFile is the incident the design started from: the Linktree
 // payment outage.
 const LinktreeFile = "linktree-payment-outage.json"

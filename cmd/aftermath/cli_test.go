@@ -10,13 +10,16 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/oauth2-proxy/mockoidc"
 
+	"github.com/aftermath-sre/aftermath/examples"
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/report"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
@@ -155,6 +158,20 @@ func TestServeDemoThenShutDown(t *testing.T) {
 	defer s.Close()
 	if n, err := loadDemo(context.Background(), s); n != 0 || err != nil {
 		t.Fatal(fmt.Sprint("demo reloaded: ", n, err))
+	}
+	// The demo's catalogue has failure modes, and incidents link them: the
+	// Linktree outage the modes that materialised, synthetic ones their
+	// service's.
+	linktree, err := s.GetIncident(context.Background(), page.Items[0].ID)
+	if err != nil || !slices.Equal(linktree.FailureModes, examples.LinktreeFailureModes) {
+		t.Fatalf("the Linktree incident links %v (%v)", linktree.FailureModes, err)
+	}
+	rep, err := report.Build(context.Background(), s, report.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fm := rep.FailureModes; len(fm.Materialised) < 10 || len(fm.Unmitigated) == 0 || fm.Uncatalogued == 0 {
+		t.Fatalf("the demo's failure modes: %d materialised, %d unmitigated, %d uncatalogued", len(fm.Materialised), len(fm.Unmitigated), fm.Uncatalogued)
 	}
 }
 

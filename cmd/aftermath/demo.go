@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/aftermath-sre/aftermath/examples"
+	"github.com/aftermath-sre/aftermath/internal/catalog"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -36,7 +39,39 @@ func loadDemo(ctx context.Context, st *store.Store) (int, error) {
 	if err := st.DefineServices(ctx, seed.Services()); err != nil {
 		return 0, err
 	}
+	if err := loadExampleCatalog(ctx, st); err != nil {
+		return 0, err
+	}
+	for _, inc := range incs {
+		if incident.ServiceKey(inc.Service) == "linktree" {
+			inc.FailureModes = examples.LinktreeFailureModes
+		}
+	}
 	gen := seed.NewGenerator(42, anchor.Truncate(24*time.Hour))
-	incs = append(incs, gen.Batch(demoSynthetic)...)
+	if _, err := st.ImportCatalog(ctx, seed.FailureModes(anchor)); err != nil {
+		return 0, err
+	}
+	synthetic := gen.Batch(demoSynthetic)
+	seed.LinkFailureModes(synthetic)
+	incs = append(incs, synthetic...)
 	return len(incs), st.CreateIncidents(ctx, incs)
+}
+
+// loadExampleCatalog imports the services around the Linktree outage: their
+// Backstage descriptors, then their failure modes and industries.
+func loadExampleCatalog(ctx context.Context, st *store.Store) error {
+	var cats []*incident.Catalog
+	for _, name := range examples.CatalogFiles {
+		data, err := fs.ReadFile(examples.Catalogs, name)
+		if err != nil {
+			return err
+		}
+		cat, err := catalog.Parse(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		cats = append(cats, cat)
+	}
+	_, err := st.ImportCatalog(ctx, catalog.Merge(cats...))
+	return err
 }

@@ -39,7 +39,7 @@ func rootCommand() *cobra.Command {
 	root.PersistentFlags().String("log-format", "json", "log format: json or text")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand(),
-		userCommand(), tokenCommand(), auditCommand(), healthcheckCommand(), copyCommand())
+		userCommand(), tokenCommand(), auditCommand(), healthcheckCommand(), catalogCommand(), copyCommand())
 	return root
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
 )
@@ -27,6 +28,7 @@ func seedCommand() *cobra.Command {
 	cmd.Flags().Int("synthetic", 0, "how many incidents to write (required)")
 	cmd.Flags().Uint64("rand-seed", 1, "random seed: the same seed and anchor give the same incidents")
 	cmd.Flags().String("anchor", "", "the incidents end before this date (YYYY-MM-DD); default today (UTC)")
+	cmd.Flags().Bool("failure-modes", true, "also import failure modes for the synthetic services and link the incidents whose cause matches one")
 	cmd.Flags().String("truth", "", "also write the planted recurrences to this file, one JSON line each: "+
 		`{"incident": ID, "repeats": ID, "after_fix": true|false}`)
 	return cmd
@@ -52,7 +54,11 @@ func runSeed(cmd *cobra.Command, _ []string) error {
 
 	start := time.Now()
 	gen := seed.NewGenerator(randSeed, anchor)
-	ids, err := writeSynthetic(cmd, st, gen, n)
+	var modes *incident.Catalog
+	if withModes, _ := cmd.Flags().GetBool("failure-modes"); withModes {
+		modes = seed.FailureModes(anchor)
+	}
+	ids, err := writeSynthetic(cmd, st, gen, n, modes)
 	elapsed := time.Since(start)
 	if err != nil {
 		return fmt.Errorf("after %d incidents: %w", len(ids), err)
@@ -69,16 +75,25 @@ func runSeed(cmd *cobra.Command, _ []string) error {
 }
 
 // writeSynthetic writes n incidents from gen and returns their stored ids
-// in the order generated.
-func writeSynthetic(cmd *cobra.Command, st *store.Store, gen *seed.Generator, n int) ([]int64, error) {
+// in the order generated. With a catalogue of failure modes (the seed's),
+// it imports it first and links the incidents to its modes.
+func writeSynthetic(cmd *cobra.Command, st *store.Store, gen *seed.Generator, n int, modes *incident.Catalog) ([]int64, error) {
 	if err := st.DefineServices(cmd.Context(), seed.Services()); err != nil {
 		return nil, err
+	}
+	if modes != nil {
+		if _, err := st.ImportCatalog(cmd.Context(), modes); err != nil {
+			return nil, err
+		}
 	}
 	bar := newProgress(cmd, "seeding", "incidents")
 	defer bar.finish()
 	ids := make([]int64, 0, n)
 	for len(ids) < n {
 		batch := gen.Batch(min(seedBatch, n-len(ids)))
+		if modes != nil {
+			seed.LinkFailureModes(batch)
+		}
 		if err := st.CreateIncidents(cmd.Context(), batch); err != nil {
 			return ids, err
 		}

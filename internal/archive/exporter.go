@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/internal/catalog"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -69,13 +70,18 @@ func ExportDir(ctx context.Context, st Snapshotter, f incident.Filter, dir strin
 		return 0, err
 	}
 	return export(ctx, st, f, opts, func(name string, _ time.Time, data []byte) error {
-		final := filepath.Join(dir, name)
-		tmp := final + ".tmp"
-		if err := os.WriteFile(tmp, data, 0o644); err != nil {
-			return err
-		}
-		return os.Rename(tmp, final)
+		return WriteFileAtomically(filepath.Join(dir, name), data)
 	})
+}
+
+// WriteFileAtomically writes data to a temporary name beside path and
+// renames it, so that a reader of path never sees half a file.
+func WriteFileAtomically(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // WriteZip streams the same files as ExportDir into a zip archive on w.
@@ -164,18 +170,16 @@ func writeCatalogAndVocabulary(sn *store.Snapshot, modified time.Time, write fun
 	if err != nil {
 		return err
 	}
-	files := []struct {
-		name string
-		doc  any
-	}{{CatalogFile, newCatalogFile(services)}, {VocabularyFile, newVocabularyFile(categories)}}
-	for _, f := range files {
-		data, err := postmortem.MarshalYAMLFile(f.doc)
-		if err != nil {
-			return err
-		}
-		if err := write(f.name, modified, data); err != nil {
-			return err
-		}
+	catalogue, err := catalog.Marshal(services)
+	if err != nil {
+		return err
 	}
-	return nil
+	vocabulary, err := postmortem.MarshalYAMLFile(newVocabularyFile(categories))
+	if err != nil {
+		return err
+	}
+	if err := write(CatalogFile, modified, catalogue); err != nil {
+		return err
+	}
+	return write(VocabularyFile, modified, vocabulary)
 }

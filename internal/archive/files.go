@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/aftermath-sre/aftermath/internal/catalog"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 )
@@ -37,7 +38,14 @@ func describeMode(m fs.FileMode) string {
 
 // readFile reads a file of at most postmortem.MaxFileSize bytes.
 func readFile(path string) ([]byte, error) {
-	data, _, err := readUpTo(path, postmortem.MaxFileSize)
+	data, _, err := readUpTo(path, postmortem.MaxFileSize, postmortem.MaxFileSize)
+	return data, err
+}
+
+// readCatalogFile reads a catalogue file, which may be larger than a
+// post-mortem (catalog.MaxFileSize).
+func readCatalogFile(path string) ([]byte, error) {
+	data, _, err := readUpTo(path, catalog.MaxFileSize, catalog.MaxFileSize)
 	return data, err
 }
 
@@ -48,7 +56,7 @@ const headSize = 4096
 // readHead reads the first whole lines of a file, up to headSize bytes,
 // and says whether that is all of it.
 func readHead(path string) (head []byte, whole bool, err error) {
-	data, whole, err := readUpTo(path, headSize)
+	data, whole, err := readUpTo(path, headSize, postmortem.MaxFileSize)
 	if err != nil || whole {
 		return data, whole, err
 	}
@@ -58,12 +66,12 @@ func readHead(path string) (head []byte, whole bool, err error) {
 	return data, false, nil
 }
 
-// readUpTo reads at most limit bytes of a file of at most
-// postmortem.MaxFileSize, and says whether it read the whole file. It
+// readUpTo reads at most limit bytes of a file of at most maxSize bytes,
+// and says whether it read the whole file. It
 // opens without blocking (openNoBlock), checks on the open file that it
 // is a regular one, and never reads past the bound, whatever the file
 // claims or turns into meanwhile.
-func readUpTo(path string, limit int64) ([]byte, bool, error) {
+func readUpTo(path string, limit, maxSize int64) ([]byte, bool, error) {
 	f, err := openNoBlock(path)
 	if err != nil {
 		return nil, false, unwrapPathError(err)
@@ -76,8 +84,8 @@ func readUpTo(path string, limit int64) ([]byte, bool, error) {
 	if !info.Mode().IsRegular() {
 		return nil, false, errNotRegular{info.Mode()}
 	}
-	if info.Size() > postmortem.MaxFileSize {
-		return nil, false, tooLarge()
+	if info.Size() > maxSize {
+		return nil, false, tooLarge(maxSize)
 	}
 	var buf bytes.Buffer
 	buf.Grow(int(min(info.Size(), limit)) + 1)
@@ -87,14 +95,14 @@ func readUpTo(path string, limit int64) ([]byte, bool, error) {
 	switch {
 	case int64(buf.Len()) <= limit:
 		return buf.Bytes(), true, nil
-	case limit >= postmortem.MaxFileSize:
-		return nil, false, tooLarge() // it grew while we read
+	case limit >= maxSize:
+		return nil, false, tooLarge(maxSize) // it grew while we read
 	}
 	return buf.Bytes()[:limit], false, nil
 }
 
-func tooLarge() error {
-	return incident.Errorf(incident.ETOOLARGE, "the file is larger than %d bytes", postmortem.MaxFileSize)
+func tooLarge(maxSize int64) error {
+	return incident.Errorf(incident.ETOOLARGE, "the file is larger than %d bytes", maxSize)
 }
 
 // unwrapPathError drops the path from an *fs.PathError: the report names

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/internal/catalog"
 	"github.com/aftermath-sre/aftermath/internal/incident"
-	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // Beside its post-mortems, an archive (an export folder or zip) holds what
@@ -16,36 +16,20 @@ import (
 // post-mortem's front matter. Each starts with a format line naming what it
 // is and its version, so that a later version can be told from this one.
 //
-//	catalog.yaml          the service catalogue: every service with its
-//	                      name, when it was first seen, what it depends on
-//	                      and the industries that depend on it
+//	catalog.yaml          the service catalogue: every service with what the
+//	                      catalogue says of it, what it depends on, the
+//	                      industries that depend on it and its failure modes
+//	                      (package catalog writes and reads it)
 //	vocabulary.yaml       every category of the cause and gap vocabularies
 //	NAME.comments.yaml    the discussion of the post-mortem NAME.md
-//
-// catalog.yaml lists services as a mapping each, so that what a service
-// carries can grow (failure modes, owners) without a new file.
 const (
-	CatalogFile    = "catalog.yaml"
+	CatalogFile    = catalog.FileName
 	VocabularyFile = "vocabulary.yaml"
 	commentsSuffix = ".comments.yaml"
 
-	catalogFormat    = "aftermath-catalog/1"
 	vocabularyFormat = "aftermath-vocabulary/1"
 	commentsFormat   = "aftermath-comments/1"
 )
-
-type catalogFile struct {
-	Format   string           `yaml:"format"`
-	Services []catalogService `yaml:"services"`
-}
-
-type catalogService struct {
-	Key        string    `yaml:"key"` // derived from name; written for people and references
-	Name       string    `yaml:"name"`
-	CreatedAt  time.Time `yaml:"created_at"`
-	DependsOn  []string  `yaml:"depends_on"` // keys
-	Industries []string  `yaml:"industries"`
-}
 
 type vocabularyFile struct {
 	Format     string          `yaml:"format"`
@@ -71,24 +55,6 @@ type commentYAML struct {
 	Author    string    `yaml:"author"`
 	CreatedAt time.Time `yaml:"created_at"`
 	Body      string    `yaml:"body"`
-}
-
-func newCatalogFile(services []store.CatalogService) *catalogFile {
-	f := &catalogFile{Format: catalogFormat, Services: []catalogService{}}
-	for _, s := range services {
-		f.Services = append(f.Services, catalogService{Key: s.Key, Name: s.Name, CreatedAt: s.CreatedAt,
-			DependsOn: s.DependsOn, Industries: s.Industries})
-	}
-	return f
-}
-
-func (f *catalogFile) services() []store.CatalogService {
-	out := make([]store.CatalogService, len(f.Services))
-	for i, s := range f.Services {
-		out[i] = store.CatalogService{Service: incident.Service{Key: s.Key, Name: s.Name,
-			DependsOn: s.DependsOn, Industries: s.Industries}, CreatedAt: s.CreatedAt}
-	}
-	return out
 }
 
 func newVocabularyFile(categories []incident.Category) *vocabularyFile {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aftermath-sre/aftermath/internal/catalog"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -26,7 +27,7 @@ const importBatch = 1000
 // Importer is what importing needs from storage.
 type Importer interface {
 	Import(ctx context.Context, b store.ImportBatch) (*store.ImportResult, error)
-	ImportCatalog(ctx context.Context, services []store.CatalogService) error
+	ImportCatalog(ctx context.Context, cat *incident.Catalog) (*incident.CatalogImport, error)
 	ImportCategories(ctx context.Context, categories []incident.Category) error
 }
 
@@ -221,12 +222,17 @@ func importSideFiles(ctx context.Context, st Importer, found foundFiles, sum *Su
 		}
 	}
 	for _, path := range found.catalogs {
-		var f catalogFile
-		if err := readYAMLFile(path, &f, catalogFormat, &f.Format); err != nil {
+		data, err := readCatalogFile(path)
+		var cat *incident.Catalog
+		if err == nil {
+			cat, err = catalog.Parse(data)
+		}
+		if err != nil {
 			sum.count(FileResult{Path: path, Err: err, Skipped: isNotRegular(err)})
 			continue
 		}
-		if err := sideFileDone(st.ImportCatalog(ctx, f.services()), path, &sum.Catalogs, sum); err != nil {
+		_, err = st.ImportCatalog(ctx, cat)
+		if err := sideFileDone(err, path, &sum.Catalogs, sum); err != nil {
 			return err
 		}
 	}

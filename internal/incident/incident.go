@@ -32,6 +32,10 @@ type Incident struct {
 	ContributingFactors []Finding       `json:"contributing_factors"`
 	DetectionGaps       []Finding       `json:"detection_gaps"`
 	DetectionMethod     DetectionMethod `json:"detection_method,omitempty"`
+	// FailureModes are the known failure modes that materialised: "slug"
+	// of the incident's own service, "service/slug" of another (see
+	// ParseFailureModeRef).
+	FailureModes []string `json:"failure_modes"`
 
 	ActionItems []ActionItem    `json:"action_items"`
 	Timeline    []TimelineEntry `json:"timeline"`

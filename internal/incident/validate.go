@@ -46,6 +46,7 @@ func (inc *Incident) Normalize() {
 	inc.ActionItems = nonNil(inc.ActionItems)
 	inc.Timeline = nonNil(inc.Timeline)
 	inc.Links = nonNil(inc.Links)
+	inc.normalizeFailureModes()
 	for i := range inc.ActionItems {
 		a := &inc.ActionItems[i]
 		a.Title = strings.TrimSpace(a.Title)
@@ -159,6 +160,7 @@ func (inc *Incident) validate(v Vocabulary, errs *FieldErrors) {
 	optionalName(errs, "primary_cause.trigger", inc.PrimaryCause.Trigger, MaxShortText)
 	findings(errs, v, CauseVocabulary, "contributing_factors", inc.ContributingFactors)
 	findings(errs, v, GapVocabulary, "detection_gaps", inc.DetectionGaps)
+	inc.validateFailureModeSyntax(errs)
 
 	listLength(errs, "action_items", len(inc.ActionItems))
 	for i, a := range inc.ActionItems {

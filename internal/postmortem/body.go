@@ -20,8 +20,8 @@ const DescriptionMarker = "<!-- aftermath:description: the text below is the fre
 
 // Body returns the markdown body of inc's post-mortem file: a heading, key
 // facts, one section per filled-in part of the incident (summary, impact,
-// outage type, timeline, primary cause, contributing factors, detection,
-// action items, lessons learned), then the DescriptionMarker and the free
+// outage type, timeline, primary cause, contributing factors, failure
+// modes, detection, action items, lessons learned), then the DescriptionMarker and the free
 // description. Empty sections are left out.
 func Body(inc *incident.Incident) string {
 	var b strings.Builder
@@ -62,6 +62,7 @@ func sections(inc *incident.Incident) []string {
 	add("## Timeline\n\n", timeline(inc.Timeline))
 	add("## Primary cause\n\n", primaryCause(inc.PrimaryCause))
 	add("## Contributing factors\n\n", findings(inc.ContributingFactors))
+	add("## Failure modes\n\n", failureModes(inc.FailureModes))
 	add("## Detection — why it wasn't caught\n\n", detection(inc))
 	add("## Action items\n\n", actionItems(inc.ActionItems))
 	add("## Lessons learned\n\n", lessons(inc.Lessons))
@@ -179,6 +180,16 @@ func findings(list []incident.Finding) string {
 			}
 		}
 		b.WriteString(listItemText(f.Description, len(number)) + "\n")
+	}
+	return b.String()
+}
+
+// failureModes lists the known failure modes that materialised, as the
+// incident names them ("slug", or "service/slug" of another service).
+func failureModes(refs []string) string {
+	var b strings.Builder
+	for _, r := range refs {
+		b.WriteString("- " + inline(r) + "\n")
 	}
 	return b.String()
 }

@@ -36,6 +36,7 @@ type document struct {
 	ContributingFactors []findingYAML             `yaml:"contributing_factors"`
 	DetectionGaps       []findingYAML             `yaml:"detection_gaps"`
 	DetectionMethod     incident.DetectionMethod  `yaml:"detection_method"`
+	FailureModes        []string                  `yaml:"failure_modes"`
 	ActionItems         []actionItemYAML          `yaml:"action_items"`
 	Timeline            []timelineEntryYAML       `yaml:"timeline"`
 	Lessons             lessonsYAML               `yaml:"lessons"`
@@ -118,6 +119,7 @@ func newDocument(inc *incident.Incident) *document {
 		},
 		PrimaryCause:    causeYAML(inc.PrimaryCause),
 		DetectionMethod: inc.DetectionMethod,
+		FailureModes:    inc.FailureModes,
 		Lessons:         lessonsYAML(inc.Lessons),
 		Tags:            inc.Tags,
 		Version:         nonZero(inc.Version),
@@ -170,6 +172,7 @@ func (d *document) incident() *incident.Incident {
 		},
 		PrimaryCause:    incident.Cause(d.PrimaryCause),
 		DetectionMethod: d.DetectionMethod,
+		FailureModes:    d.FailureModes,
 		Lessons:         incident.Lessons(d.Lessons),
 		Tags:            d.Tags,
 		Version:         orZero(d.Version),

@@ -82,7 +82,7 @@ func TestMarshalLayout(t *testing.T) {
 	order := []string{"id", "external_id", "title", "service", "component", "severity", "status",
 		"postmortem_status", "outage_types", "started_at", "detected_at", "mitigated_at", "resolved_at",
 		"summary", "impact", "primary_cause", "contributing_factors", "detection_gaps", "detection_method",
-		"action_items", "timeline", "lessons", "tags", "links", "version", "created_at", "updated_at",
+		"failure_modes", "action_items", "timeline", "lessons", "tags", "links", "version", "created_at", "updated_at",
 		"a-list", "count", "looks-like-a-date", "nested", "source_fetched_at", "yes"}
 	var topLevel []string
 	for _, line := range strings.Split(frontMatter, "\n") {

@@ -38,6 +38,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	m.recurring(r)
 	m.returns(r)
 	m.hotspots(r)
+	m.failureModes(r)
 	m.detection(r)
 	m.actions(r)
 	m.quality(r)
@@ -212,13 +213,16 @@ func (m *mdWriter) recurring(r *Report) {
 		m.line("No cause or factor was described near-identically in more than one incident on one service or on services that depend on each other.")
 		return
 	}
-	m.line("The same failure again: near-identical causes or factors on one service or on services that depend on each other. %s in all.",
+	m.line("The same failure again: near-identical causes or factors on one service or on services that depend on each other, or incidents that link the same failure mode. %s in all.",
 		plural(len(r.Recurring), "failure"))
 	m.line("")
 	for k, rec := range r.Recurring[:min(mdGroups, len(r.Recurring))] {
 		m.line("%d. **%s** on %s (%s); preventive fix: %s. %s",
 			k+1, plural(len(rec.IDs), "incident"), cell(r.serviceNames(rec.Services)), cell(strings.Join(rec.Categories, ", ")),
 			rec.Fix, links(latest(rec.IDs)))
+		if rec.FailureMode != "" {
+			m.line("   The incidents link one failure mode: `%s`.", rec.FailureMode)
+		}
 		if rec.Description != "" {
 			m.line("   > %s", inline(excerpt(rec.Description, mdExcerpt)))
 		}

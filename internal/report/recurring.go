@@ -30,6 +30,9 @@ type Recurrence struct {
 	// Description is the first incident's words (on the first Params.Groups
 	// failures, which the markdown and the page show).
 	Description string `json:"description,omitempty"`
+	// FailureMode is the known failure mode ("service-key/slug") that the
+	// incidents link, when they are one failure because they say so.
+	FailureMode string `json:"failure_mode,omitempty"`
 }
 
 // Fix states.
@@ -75,7 +78,8 @@ type RecurringGap struct {
 
 // failure is a group of near-identical records in the history's terms.
 type failure struct {
-	anchor    int
+	anchor    int // a record; -1 for a failure mode none of whose incidents has a cause written
+	mode      string
 	records   []int   // chronological
 	incidents []int32 // distinct, chronological
 	inScope   int
@@ -135,8 +139,13 @@ func (h *history) failures(m *matcher) []failure {
 		into.fix = strongerFix(into.fix, f.fix)
 		into.causes += f.causes
 	}
-	// The most in the window first; then the most in all, the latest, and
-	// the first to begin.
+	sortFailures(out)
+	return out
+}
+
+// sortFailures puts the most in the window first; then the most in all,
+// the latest, and the first to begin.
+func sortFailures(out []failure) {
 	slices.SortStableFunc(out, func(a, b failure) int {
 		switch {
 		case a.inScope != b.inScope:
@@ -148,7 +157,6 @@ func (h *history) failures(m *matcher) []failure {
 		}
 		return a.anchor - b.anchor
 	})
-	return out
 }
 
 // incidentSet is a key for a chronological list of incidents.
@@ -174,7 +182,8 @@ func strongerFix(a, b string) string {
 func (h *history) recurrences(ctx context.Context, src Source, fs []failure, described int) ([]Recurrence, error) {
 	out := make([]Recurrence, len(fs))
 	for k, f := range fs {
-		rec := Recurrence{Services: []string{}, IDs: make([]int64, len(f.incidents)), InWindow: f.inScope, Categories: []string{}, Fix: f.fix}
+		rec := Recurrence{Services: []string{}, IDs: make([]int64, len(f.incidents)), InWindow: f.inScope, Categories: []string{}, Fix: f.fix,
+			FailureMode: f.mode}
 		for j, i := range f.incidents {
 			rec.IDs[j] = h.incidents[i].id
 			if s := h.services.values[h.incidents[i].service]; !slices.Contains(rec.Services, s) {
@@ -199,18 +208,25 @@ func (h *history) recurrences(ctx context.Context, src Source, fs []failure, des
 
 // describe reads the first description of each failure.
 func (h *history) describe(ctx context.Context, src Source, fs []failure) ([]string, error) {
-	refs := make([]TextRef, len(fs))
-	for k, f := range fs {
-		a := &h.texts[f.anchor]
-		refs[k] = TextRef{IncidentID: a.incidentID, Position: a.position}
+	refs := make([]TextRef, 0, len(fs))
+	for _, f := range fs {
+		if f.anchor >= 0 {
+			a := &h.texts[f.anchor]
+			refs = append(refs, TextRef{IncidentID: a.incidentID, Position: a.position})
+		}
 	}
-	if len(refs) == 0 {
+	if len(fs) == 0 {
 		return nil, nil
 	}
 	found, err := src.Descriptions(ctx, refs)
-	out := make([]string, len(refs))
-	for k, r := range refs {
-		out[k] = found[r]
+	out := make([]string, len(fs))
+	for k, f := range fs {
+		if f.anchor >= 0 {
+			a := &h.texts[f.anchor]
+			out[k] = found[TextRef{IncidentID: a.incidentID, Position: a.position}]
+		} else {
+			out[k] = "failure mode " + f.mode // none of its incidents has a cause written
+		}
 	}
 	return out, err
 }

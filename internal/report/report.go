@@ -45,7 +45,12 @@ type Report struct {
 	Hotspots         []Hotspot    `json:"hotspots"`
 	Detection        Detection    `json:"detection"`
 	ActionItems      ActionItems  `json:"action_items"`
-	DataQuality      DataQuality  `json:"data_quality"`
+	// FailureModes is what the catalogue's failure modes say of the
+	// window: the known ones that materialised, those unmitigated, those
+	// that came back while marked mitigated, and the incidents that link
+	// none.
+	FailureModes FailureModes `json:"failure_modes"`
+	DataQuality  DataQuality  `json:"data_quality"`
 
 	// Findings are at most ten sentences, most urgent first, each with the
 	// incidents behind it.
@@ -114,9 +119,10 @@ func Build(ctx context.Context, src Source, params Params) (*Report, error) {
 			if err != nil {
 				return err
 			}
-			found = hist.failures(newMatcher(hist, hist.related(graph)))
-			return nil
+			found, err = hist.withModeFailures(gctx, src, p.passScope(graph), hist.failures(newMatcher(hist, hist.related(graph))))
+			return err
 		},
+		func() (err error) { r.FailureModes, err = failureModeReport(gctx, src, in); return err },
 		func() error { return durationSection(gctx, src, in, r) },
 		func() (err error) { r.ByMonthAndOutageType, err = monthsByOutageType(gctx, src, in); return err },
 		func() (err error) { r.ActionItems, err = actionItems(gctx, src, in, p.asOf()); return err },

@@ -80,7 +80,10 @@ func History(ctx context.Context, src Source, key string, recent int) (*ServiceH
 		if err != nil {
 			return err
 		}
-		found := h.failures(newMatcher(h, h.related(graph)))
+		found, err := h.withModeFailures(gctx, src, p.passScope(graph), h.failures(newMatcher(h, h.related(graph))))
+		if err != nil {
+			return err
+		}
 		s.RecurringCauses, err = h.recurrences(gctx, src, found, p.Groups)
 		return err
 	})

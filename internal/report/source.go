@@ -3,6 +3,8 @@ package report
 import (
 	"context"
 	"time"
+
+	"github.com/aftermath-sre/aftermath/internal/incident"
 )
 
 // Source is what a report reads from storage: narrow aggregates and
@@ -61,6 +63,14 @@ type Source interface {
 	// incident of the scope's services: the window does not apply, as a
 	// fix made before it may fail within it.
 	EachFix(ctx context.Context, in Scope, row func(*FixRow)) error
+
+	// EveryFailureMode returns every service's failure modes with their
+	// status histories; EachModeLink streams the failure modes the
+	// incidents in the scope link; CountUnlinked counts the incidents in
+	// the scope that link none, by service display name, the most first.
+	EveryFailureMode(ctx context.Context) ([]incident.FailureMode, error)
+	EachModeLink(ctx context.Context, in Scope, row func(*ModeLink)) error
+	CountUnlinked(ctx context.Context, in Scope) ([]Count, error)
 
 	// IncidentRefs reads the title, service name, severity, status and
 	// start of the given incidents.

@@ -121,6 +121,7 @@ func (g *Generator) Next() incident.Incident {
 		OutageTypes:         g.outageTypes(&d),
 		ContributingFactors: []incident.Finding{},
 		DetectionGaps:       []incident.Finding{},
+		FailureModes:        []string{},
 	}
 	g.setTimestamps(&d, &inc)
 	inc.Title = g.title(&d)

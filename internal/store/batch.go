@@ -40,6 +40,9 @@ func (s *Store) createIncidents(ctx context.Context, incs []*incident.Incident, 
 		}
 	}
 	return s.write(ctx, func(tx *writeTx) error {
+		if err := checkFailureModes(tx.db, incs); err != nil {
+			return err
+		}
 		if err := insertIncidents(tx, incs); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/examples"
 	"github.com/aftermath-sre/aftermath/internal/archive"
+	"github.com/aftermath-sre/aftermath/internal/catalog"
 	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/seed"
 	"github.com/aftermath-sre/aftermath/internal/store"
@@ -108,7 +111,25 @@ func fillEveryTable(t *testing.T, st *store.Store) {
 	if err := st.CreateIncidents(ctx, seed.NewGenerator(7, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)).Batch(300)); err != nil {
 		t.Fatal(err)
 	}
+	// The catalogue around the Linktree outage, with failure modes and
+	// their histories, and the incident linking the modes that materialised.
+	var cats []*incident.Catalog
+	for _, name := range examples.CatalogFiles {
+		data, err := fs.ReadFile(examples.Catalogs, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat, err := catalog.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cats = append(cats, cat)
+	}
+	if _, err := st.ImportCatalog(ctx, catalog.Merge(cats...)); err != nil {
+		t.Fatal(err)
+	}
 	linktree := storetest.Linktree(t)
+	linktree.FailureModes = examples.LinktreeFailureModes
 	if err := st.CreateIncident(ctx, linktree); err != nil {
 		t.Fatal(err)
 	}

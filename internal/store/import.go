@@ -86,6 +86,15 @@ func (s *Store) Import(ctx context.Context, b ImportBatch) (*ImportResult, error
 	}
 	err = s.write(ctx, func(wtx *writeTx) error {
 		tx, now := wtx.db, wtx.now.Truncate(time.Second)
+		known, err := knownFailureModes(tx, incs)
+		if err != nil {
+			return err
+		}
+		for i, inc := range incs {
+			if r.Errors[i] == nil {
+				r.Errors[i] = inc.CheckFailureModes(known)
+			}
+		}
 		// Ids the batch brings are settled against every id in use.
 		if err := wtx.engine.lockIDs(tx, "incidents", highestID(incs, r.Errors)); err != nil {
 			return err

@@ -90,6 +90,7 @@ func hydrate(db *gorm.DB, rows []incidentRow) ([]incident.Incident, error) {
 		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.actionItems).Error,
 		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.timeline).Error,
 		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.links).Error,
+		db.Where("incident_id IN ?", ids).Order(ordered).Find(&c.modes).Error,
 	); err != nil {
 		return nil, err
 	}
@@ -123,6 +124,11 @@ func hydrate(db *gorm.DB, rows []incidentRow) ([]incident.Incident, error) {
 	for _, r := range c.links {
 		inc := byID[r.IncidentID]
 		inc.Links = append(inc.Links, incident.Link{Title: r.Title, URL: r.URL})
+	}
+	for _, r := range c.modes {
+		inc := byID[r.IncidentID]
+		ref := incident.FailureModeRef{ServiceKey: r.ServiceKey, Slug: r.Slug}
+		inc.FailureModes = append(inc.FailureModes, ref.Format(inc.ServiceKey))
 	}
 	for i := range incs {
 		incs[i].OutageTypes = incident.CanonicalOutageTypes(incs[i].OutageTypes)

@@ -12,9 +12,18 @@ import (
 // The row types mirror migrations/sqlite. Timestamps are Unix seconds.
 
 type serviceRow struct {
-	Key       string `gorm:"primaryKey"`
-	Name      string
-	CreatedAt int64 `gorm:"autoCreateTime:false"`
+	Key         string `gorm:"primaryKey"`
+	Name        string
+	CreatedAt   int64 `gorm:"autoCreateTime:false"`
+	Description string
+	Kind        string
+	Type        string
+	Owner       string
+	Lifecycle   string
+	System      string
+	Tags        string // JSON list; "" reads as none
+	Annotations string // JSON list of {key, value}; "" reads as none
+	UpdatedAt   int64  `gorm:"autoUpdateTime:false"`
 }
 
 func (serviceRow) TableName() string { return "services" }
@@ -175,6 +184,7 @@ type children struct {
 	actionItems []actionItemRow
 	timeline    []timelineRow
 	links       []linkRow
+	modes       []incidentModeRow
 	similarity  []similarityKeyRow
 }
 
@@ -273,6 +283,7 @@ func (c *children) append(inc *incident.Incident) {
 	for i, l := range inc.Links {
 		c.links = append(c.links, linkRow{id, i, l.Title, l.URL})
 	}
+	c.modes = append(c.modes, modeLinks(inc)...)
 }
 
 // fromRow translates a row into an incident with empty child lists.
@@ -311,6 +322,7 @@ func fromRow(row *incidentRow) (incident.Incident, error) {
 		Lessons:             incident.Lessons{WentWell: row.WentWell, WentWrong: row.WentWrong, GotLucky: row.GotLucky},
 		Tags:                []string{},
 		Links:               []incident.Link{},
+		FailureModes:        []string{},
 		Version:             row.Version,
 		CreatedAt:           fromUnix(row.CreatedAt),
 		UpdatedAt:           fromUnix(row.UpdatedAt),

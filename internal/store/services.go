@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -28,23 +29,20 @@ type industryRow struct {
 
 func (industryRow) TableName() string { return "service_industries" }
 
-// serviceCount is a service with how many incidents it has.
+// serviceCount is a service's row with how many incidents it has.
 type serviceCount struct {
-	Key       string
-	Name      string
+	Service   serviceRow `gorm:"embedded"`
 	Incidents int64
 }
 
-// ListServices returns every service by name, with incident counts and
-// direct relations, read from one snapshot.
+// ListServices returns every service by name, with incident counts, what
+// the catalogue says of each, and direct relations, read from one snapshot.
 func (s *Store) ListServices(ctx context.Context) ([]incident.ServiceSummary, error) {
 	var out []incident.ServiceSummary
 	err := s.read(ctx, func(tx *gorm.DB) error {
 		var rows []serviceCount
 		err := tx.Table("services").
-			Select("services.key, services.name, COUNT(incidents.id) AS incidents").
-			Joins("LEFT JOIN incidents ON incidents.service_key = services.key").
-			Group("services.key, services.name").
+			Select("services.*, (SELECT COUNT(*) FROM incidents WHERE incidents.service_key = services.key) AS incidents").
 			Scan(&rows).Error
 		if err != nil {
 			return err
@@ -52,15 +50,15 @@ func (s *Store) ListServices(ctx context.Context) ([]incident.ServiceSummary, er
 		// Sorted here, not by the database: SQLite's lower() folds ASCII
 		// only, PostgreSQL's every letter its locale knows.
 		slices.SortFunc(rows, func(a, b serviceCount) int {
-			return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Key, b.Key))
+			return cmp.Or(cmp.Compare(strings.ToLower(a.Service.Name), strings.ToLower(b.Service.Name)), cmp.Compare(a.Service.Key, b.Service.Key))
 		})
 		relations, err := loadRelations(tx, nil)
 		if err != nil {
 			return err
 		}
 		out = make([]incident.ServiceSummary, len(rows))
-		for i, r := range rows {
-			out[i] = incident.ServiceSummary{Service: relations.service(r.Key, r.Name), Incidents: r.Incidents}
+		for i := range rows {
+			out[i] = incident.ServiceSummary{Service: relations.service(&rows[i].Service), Incidents: rows[i].Incidents}
 		}
 		return nil
 	})
@@ -84,7 +82,7 @@ func (s *Store) GetService(ctx context.Context, nameOrKey string) (*incident.Ser
 		if err != nil {
 			return err
 		}
-		found := relations.service(row.Key, row.Name)
+		found := relations.service(&row)
 		svc = &found
 		return nil
 	})
@@ -105,8 +103,8 @@ func (s *Store) ServiceGraph(ctx context.Context) (map[string][]string, error) {
 	return graph, nil
 }
 
-// UpdateService changes a service's name and relations. Services named in
-// the relations are created on first use.
+// UpdateService changes a service's name, catalogue fields and relations.
+// Services named in the relations are created on first use.
 func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change incident.ServiceChange) (*incident.Service, error) {
 	key := incident.ServiceKey(nameOrKey)
 	if err := change.Validate(key); err != nil {
@@ -132,6 +130,13 @@ func (s *Store) UpdateService(ctx context.Context, nameOrKey string, change inci
 		}
 		if err := replaceRelations(tx, key, change, now); err != nil {
 			return err
+		}
+		info := before.ServiceInfo
+		change.Apply(&info)
+		if !reflect.DeepEqual(info, before.ServiceInfo) {
+			if err := updateInfo(tx, key, info, now); err != nil {
+				return err
+			}
 		}
 		if after, err = serviceIn(tx, key); err != nil {
 			return err
@@ -161,7 +166,7 @@ func serviceIn(tx *gorm.DB, key string) (*incident.Service, error) {
 	}
 	r := &relations{dependsOn: map[string][]string{}, dependents: map[string][]string{}, industries: map[string][]string{}}
 	r.add(deps, inds)
-	svc := r.service(row.Key, row.Name)
+	svc := r.service(&row)
 	return &svc, nil
 }
 
@@ -266,13 +271,15 @@ func (r *relations) add(deps []dependencyRow, inds []industryRow) {
 	}
 }
 
-func (r *relations) service(key, name string) incident.Service {
+func (r *relations) service(row *serviceRow) incident.Service {
+	key := row.Key
 	return incident.Service{
-		Key:        key,
-		Name:       name,
-		DependsOn:  nonNil(r.dependsOn[key]),
-		Dependents: nonNil(r.dependents[key]),
-		Industries: nonNil(r.industries[key]),
+		Key:         key,
+		Name:        row.Name,
+		ServiceInfo: row.info(),
+		DependsOn:   nonNil(r.dependsOn[key]),
+		Dependents:  nonNil(r.dependents[key]),
+		Industries:  nonNil(r.industries[key]),
 	}
 }
 

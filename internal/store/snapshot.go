@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"slices"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -52,28 +51,22 @@ func (sn *Snapshot) Comments(incidentIDs []int64) (map[int64][]incident.Comment,
 	return out, nil
 }
 
-// CatalogService is a service as an archive's catalogue holds it: its
-// relations and when it was first seen.
-type CatalogService struct {
-	incident.Service
-	CreatedAt time.Time
+// Catalog returns every service with what the catalogue says of it, its
+// direct relations and its failure modes, by key.
+func (sn *Snapshot) Catalog() ([]incident.CatalogService, error) {
+	return readCatalog(sn.db)
 }
 
-// Catalog returns every service with its direct relations, by key.
-func (sn *Snapshot) Catalog() ([]CatalogService, error) {
-	var rows []serviceRow
-	if err := sn.db.Order("key").Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	relations, err := loadRelations(sn.db, nil)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]CatalogService, len(rows))
-	for i, r := range rows {
-		out[i] = CatalogService{Service: relations.service(r.Key, r.Name), CreatedAt: fromUnix(r.CreatedAt)}
-	}
-	return out, nil
+// Catalog returns the whole service catalogue, as Snapshot.Catalog does,
+// read from one snapshot: what `aftermath catalog export` writes.
+func (s *Store) Catalog(ctx context.Context) ([]incident.CatalogService, error) {
+	var out []incident.CatalogService
+	err := s.read(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = readCatalog(tx)
+		return err
+	})
+	return out, err
 }
 
 // Categories lists every vocabulary entry, by kind then slug.

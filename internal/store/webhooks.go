@@ -197,13 +197,6 @@ func (s *Store) UpdateWebhook(ctx context.Context, id int64, c incident.WebhookC
 	return &out, nil
 }
 
-func actorName(a incident.Actor) string {
-	if a.Name != "" {
-		return a.Name
-	}
-	return string(a.Kind)
-}
-
 // RotateWebhookSecret makes sealed the webhook's secret. The secret it had
 // keeps signing beside the new one until overlapUntil (none when nil), so
 // that receivers can move to the new one without missing a delivery.

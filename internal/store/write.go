@@ -69,6 +69,9 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incident.Incident) erro
 		if err := validate(vocab); err != nil {
 			return err
 		}
+		if err := checkFailureModes(tx.db, []*incident.Incident{inc}); err != nil {
+			return err
+		}
 		if sameContent(inc, current) {
 			*inc = *current
 			return nil
@@ -310,6 +313,7 @@ func insertChildren(tx *gorm.DB, c *children) error {
 		createRows(tx, c.actionItems),
 		createRows(tx, c.timeline),
 		createRows(tx, c.links),
+		createRows(tx, c.modes),
 		createRows(tx, c.similarity),
 	)
 }
@@ -323,7 +327,7 @@ func createRows[T any](tx *gorm.DB, rows []T) error {
 }
 
 func deleteChildren(tx *gorm.DB, ids []int64) error {
-	for _, model := range []any{&incidentTextRow{}, &outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}, &similarityKeyRow{}} {
+	for _, model := range []any{&incidentTextRow{}, &outageTypeRow{}, &tagRow{}, &dependentRow{}, &findingRow{}, &actionItemRow{}, &timelineRow{}, &linkRow{}, &incidentModeRow{}, &similarityKeyRow{}} {
 		if err := tx.Where("incident_id IN ?", ids).Delete(model).Error; err != nil {
 			return err
 		}

@@ -81,3 +81,13 @@ func lockIncidents(tx *gorm.DB, ids []int64) error {
 
 // unix is the transaction's time in whole seconds, as timestamps are stored.
 func (tx *writeTx) unix() int64 { return tx.now.Unix() }
+
+// actorName is how a record names who made a change (a failure mode's
+// history, a webhook disabled by hand): the person's or token owner's
+// name, else the kind of actor ("cli", "system").
+func actorName(a incident.Actor) string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return string(a.Kind)
+}

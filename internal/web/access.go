@@ -70,6 +70,7 @@ const (
 	noBody       bodyKind = iota
 	jsonBody              // application/json (or a +json type)
 	markdownBody          // text/markdown
+	yamlBody              // application/yaml (a catalogue)
 	formBody              // an HTML form
 )
 

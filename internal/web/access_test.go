@@ -90,6 +90,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 		":id":       fmt.Sprint(inc.ID),
 		":key":      "linktree",
 		":name":     "victim",
+		":slug":     "db-pool-exhaustion",
 		"*filepath": "aftermath.css",
 		":file":     "linktree.atom",
 		":item":     "0",
@@ -115,6 +116,8 @@ func TestRoleRouteMatrix(t *testing.T) {
 		case r.Method == "GET" || r.Method == "HEAD" || r.Method == "DELETE":
 		case strings.HasPrefix(r.Path, "/api/v1/import"):
 			contentType, body = "text/markdown", []byte("---\ntitle: x\n---\n")
+		case r.Path == "/api/v1/catalog":
+			contentType, body = "application/yaml", []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: linktree}\n")
 		case strings.HasPrefix(r.Path, "/api/"):
 			contentType, body = "application/json", []byte(`{}`)
 		default:

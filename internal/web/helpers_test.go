@@ -175,7 +175,8 @@ func (a *api) withToken(token string) *api {
 }
 
 // request builds a request to path with a's credentials. A body goes as
-// JSON, except to /api/v1/import, which takes markdown.
+// JSON, except to /api/v1/import, which takes markdown, and to
+// /api/v1/catalog, which takes YAML.
 func (a *api) request(method, path string, body []byte) *http.Request {
 	a.t.Helper()
 	req, err := http.NewRequest(method, a.url+path, bytes.NewReader(body))
@@ -186,6 +187,9 @@ func (a *api) request(method, path string, body []byte) *http.Request {
 		req.Header.Set("Content-Type", "application/json")
 		if strings.HasPrefix(path, "/api/v1/import") {
 			req.Header.Set("Content-Type", "text/markdown")
+		}
+		if path == "/api/v1/catalog" {
+			req.Header.Set("Content-Type", "application/yaml")
 		}
 	}
 	if a.token != "" {

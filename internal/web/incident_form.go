@@ -73,6 +73,9 @@ func formOf(inc *incident.Incident) *incidentForm {
 	for _, t := range inc.OutageTypes {
 		v.Add("outage_types", string(t))
 	}
+	for _, m := range inc.FailureModes {
+		v.Add("failure_modes", m)
+	}
 	for name, t := range map[string]*time.Time{"started_at": inc.StartedAt, "detected_at": inc.DetectedAt, "mitigated_at": inc.MitigatedAt, "resolved_at": inc.ResolvedAt} {
 		set(name, formTime(t))
 	}
@@ -126,6 +129,7 @@ func parseForm(posted url.Values) *incidentForm {
 		}
 	}
 	v["outage_types"] = posted["outage_types"]
+	v["failure_modes"] = posted["failure_modes"]
 	for _, list := range formLists {
 		rows := 0
 		for _, col := range list.columns {
@@ -159,8 +163,8 @@ func formTime(t *time.Time) string {
 // Value is a scalar field as the form shows it.
 func (f *incidentForm) Value(name string) string { return f.values.Get(name) }
 
-// Has reports whether a multi-valued field (the outage type checkboxes)
-// holds value.
+// Has reports whether a multi-valued field (the outage type and failure
+// mode checkboxes) holds value.
 func (f *incidentForm) Has(name, value string) bool { return slices.Contains(f.values[name], value) }
 
 // Rows are a list's rows as the form shows them.
@@ -228,6 +232,7 @@ func (f *incidentForm) incident(base incident.Incident) (*incident.Incident, for
 	for _, t := range v["outage_types"] {
 		inc.OutageTypes = append(inc.OutageTypes, incident.OutageType(t))
 	}
+	inc.FailureModes = slices.Clone(v["failure_modes"])
 	inc.StartedAt = parseFormTime(errs, "started_at", v.Get("started_at"))
 	inc.DetectedAt = parseFormTime(errs, "detected_at", v.Get("detected_at"))
 	inc.MitigatedAt = parseFormTime(errs, "mitigated_at", v.Get("mitigated_at"))

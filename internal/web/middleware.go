@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,6 +157,8 @@ func requireContentType(kind bodyKind) gin.HandlerFunc {
 			ok, want = mediaType == "application/json" || strings.HasPrefix(mediaType, "application/") && strings.HasSuffix(mediaType, "+json"), "application/json"
 		case markdownBody:
 			ok, want = mediaType == "text/markdown" || mediaType == "text/x-markdown", "text/markdown"
+		case yamlBody:
+			ok, want = slices.Contains([]string{"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"}, mediaType), "application/yaml"
 		case formBody:
 			ok, want = mediaType == "application/x-www-form-urlencoded" || mediaType == "multipart/form-data", "an HTML form"
 		}

@@ -163,8 +163,15 @@ func (s *Server) apiOperation(gen *generators, op *openapi3.Operation, doc opera
 	switch body := doc.body.(type) {
 	case nil:
 	case string:
+		// Text is a string. A YAML body (a catalogue upload) is a document
+		// of its own format, which validators parse: no schema, as for
+		// answers that are not JSON; the README describes the format.
+		schema := openapi3.NewStringSchema()
+		if body == yamlMediaType {
+			schema = nil
+		}
 		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
-			WithContent(openapi3.NewContentWithSchema(openapi3.NewStringSchema(), []string{body}))}
+			WithContent(openapi3.NewContentWithSchema(schema, []string{body}))}
 	default:
 		schema, err := gen.requests.schema(body)
 		if err != nil {

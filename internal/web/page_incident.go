@@ -23,6 +23,8 @@ type incidentPage struct {
 	Similar  []report.SimilarIncident
 	Choices  choices
 	Today    string
+	// Modes are the failure modes that materialised.
+	Modes []linkedMode
 	// Comment and CommentError keep a comment that could not be posted.
 	Comment, CommentError string
 }
@@ -84,7 +86,12 @@ func (s *Server) showIncident(c *gin.Context, status int, comment, problem strin
 		writeError(c, err)
 		return
 	}
-	data := incidentPage{Inc: inc, Comments: comments, Similar: similar,
+	modes, err := s.linkedModes(ctx, inc)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	data := incidentPage{Inc: inc, Comments: comments, Similar: similar, Modes: modes,
 		Choices: choices{Statuses: incident.Statuses, PostmortemStatuses: incident.PostmortemStatuses, ActionStatuses: incident.ActionStatuses},
 		Today:   time.Now().UTC().Format(time.DateOnly), Comment: comment, CommentError: problem}
 	renderView(c, status, "incident", newView(c, inc.Title, "incidents", data))

@@ -35,6 +35,8 @@ type incidentFormPage struct {
 	Similar      []report.SimilarIncident
 	SimilarAsked bool
 	Previews     map[string]template.HTML
+	// Modes are the failure modes offered for the service in the form.
+	Modes *modeChoices
 }
 
 // fieldProblem is one entry of the error summary at the top of a form.
@@ -99,10 +101,22 @@ func postedForm(c *gin.Context) (url.Values, error) {
 	return c.Request.PostForm, nil
 }
 
-// newIncidentPage shows an empty form, one row ready in each list.
+// newIncidentPage shows an empty form, one row ready in each list. A
+// service page links to it with ?service=KEY, which fills in the service
+// (by its name) and so offers its failure modes.
 func (s *Server) newIncidentPage(c *gin.Context) {
-	form := formOf(&incident.Incident{Status: incident.StatusInvestigating, PostmortemStatus: incident.PostmortemDraft,
-		DetectionMethod: incident.DetectedByUnknown})
+	blank := &incident.Incident{Status: incident.StatusInvestigating, PostmortemStatus: incident.PostmortemDraft,
+		DetectionMethod: incident.DetectedByUnknown}
+	if named := strings.TrimSpace(c.Query("service")); named != "" {
+		blank.Service = named
+		if svc, err := s.store.GetService(c.Request.Context(), named); err == nil {
+			blank.Service = svc.Name
+		} else if incident.ErrorCode(err) != incident.ENOTFOUND {
+			writeError(c, err)
+			return
+		}
+	}
+	form := formOf(blank)
 	s.renderIncidentForm(c, http.StatusOK, &incidentFormPage{Form: withSpareRows(form), Action: "/incidents"})
 }
 
@@ -222,8 +236,10 @@ func differingFields(a, b *incidentForm) []string {
 			out = append(out, fieldLabel(name))
 		}
 	}
-	if !slices.Equal(a.values["outage_types"], b.values["outage_types"]) {
-		out = append(out, fieldLabel("outage_types"))
+	for _, multi := range []string{"outage_types", "failure_modes"} {
+		if !slices.Equal(a.values[multi], b.values[multi]) {
+			out = append(out, fieldLabel(multi))
+		}
 	}
 	for _, l := range formLists {
 		for _, col := range l.columns {
@@ -261,6 +277,8 @@ func (s *Server) formAction(c *gin.Context, page *incidentFormPage) bool {
 		page.Similar, page.SimilarAsked = similar, true
 	case "add":
 		page.Form.addRow(arg)
+	case "modes":
+		// The form is shown again with the modes of the service typed.
 	}
 	s.renderIncidentForm(c, http.StatusOK, page)
 	return true
@@ -313,9 +331,14 @@ func (s *Server) renderIncidentForm(c *gin.Context, status int, page *incidentFo
 		return
 	}
 	page.Choices = ch
+	if page.Modes, err = s.offerModes(c.Request.Context(), page.Form.Value("service"), page.Form.values["failure_modes"]); err != nil {
+		writeError(c, err)
+		return
+	}
 	if page.Errors == nil {
 		page.Errors = formErrors{}
 	}
+	foldModeErrors(page.Errors)
 	page.Summary = summarise(page.Errors)
 	title := "File an incident"
 	if page.Stored != nil {
@@ -351,7 +374,7 @@ func summarise(errs formErrors) []fieldProblem {
 var formOrder = []string{
 	"title", "service", "component", "severity", "status", "postmortem_status", "outage_types",
 	"started_at", "detected_at", "mitigated_at", "resolved_at", "detection_method",
-	"summary", "impact", "primary_cause", "contributing_factors", "detection_gaps", "action_items",
+	"summary", "impact", "primary_cause", "failure_modes", "contributing_factors", "detection_gaps", "action_items",
 	"timeline", "lessons", "tags", "links", "description", "version",
 }
 
@@ -366,7 +389,7 @@ var fieldLabels = map[string]string{
 	"primary_cause.trigger": "Trigger", "lessons.went_well": "What went well", "lessons.went_wrong": "What went wrong",
 	"lessons.got_lucky": "Where we got lucky", "tags": "Tags", "version": "Version",
 	"contributing_factors": "Contributing factors", "detection_gaps": "Detection gaps",
-	"action_items": "Action items", "timeline": "Timeline", "links": "Links", "extra": "Other front matter",
+	"action_items": "Action items", "failure_modes": "Failure modes", "timeline": "Timeline", "links": "Links", "extra": "Other front matter",
 	"external_id": "External id",
 }
 

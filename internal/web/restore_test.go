@@ -21,7 +21,8 @@ import (
 
 // TestAnExportRestoresEverything fills a database through the API (edited
 // incidents, comments, an icco import, custom categories, services with
-// dependencies and industries, one with no incident), exports it as
+// dependencies and industries, one with no incident, Backstage descriptors
+// and failure modes linked from an incident), exports it as
 // GET /export.zip does, imports the files into an empty database, and
 // compares every answer of the API on both, byte for byte.
 func TestAnExportRestoresEverything(t *testing.T) {
@@ -35,8 +36,15 @@ func TestAnExportRestoresEverything(t *testing.T) {
 	if err := src.store.CreateIncidents(ctx, seed.NewGenerator(21, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Batch(60)); err != nil {
 		t.Fatal(err)
 	}
+	// The example catalogue: Backstage descriptors, then failure modes
+	// (one edited since), linked from the Linktree incident.
+	loadExampleCatalog(t, src)
+	src.json("PATCH", "/api/v1/services/linktree/failure-modes/campaign-traffic-spike", map[string]any{"status": "accepted"}, http.StatusOK, nil)
 	var linktree incident.Incident
-	src.json("POST", "/api/v1/incidents", json.RawMessage(readExample(t)), http.StatusCreated, &linktree)
+	var filed map[string]any
+	json.Unmarshal(readExample(t), &filed)
+	filed["failure_modes"] = []string{"db-pool-exhaustion", "Payments DB/missing-index-slow-queries"}
+	src.json("POST", "/api/v1/incidents", filed, http.StatusCreated, &linktree)
 	path := fmt.Sprintf("/api/v1/incidents/%d", linktree.ID)
 	linktree.ContributingFactors[0].Category = "synthetic-checks"
 	linktree.DetectionGaps[0].Category = "chaos-testing"
@@ -66,7 +74,7 @@ func TestAnExportRestoresEverything(t *testing.T) {
 	}
 
 	// Every answer, on both.
-	paths := []string{"/api/v1/services", "/api/v1/categories", "/api/v1/export.zip",
+	paths := []string{"/api/v1/services", "/api/v1/categories", "/api/v1/export.zip", "/api/v1/catalog",
 		"/api/v1/reports/patterns", "/api/v1/reports/patterns?since=2025-06-01&until=2026-01-01",
 		"/api/v1/reports/patterns.md", "/api/v1/reports/patterns?service=linktree"}
 	for _, q := range []string{"", "?service=linktree", "?severity=SEV2", "?status=resolved", "?cause_category=synthetic-checks",
@@ -94,13 +102,17 @@ func TestAnExportRestoresEverything(t *testing.T) {
 	}
 	src.json("GET", "/api/v1/services", nil, http.StatusOK, &services)
 	for _, s := range services.Items {
-		paths = append(paths, "/api/v1/services/"+url.PathEscape(s.Key))
+		paths = append(paths, "/api/v1/services/"+url.PathEscape(s.Key), "/api/v1/services/"+url.PathEscape(s.Key)+"/failure-modes")
 	}
 	for _, p := range paths {
 		statusA, a := src.do("GET", p, nil)
 		statusB, b := dst.do("GET", p, nil)
 		if statusA != http.StatusOK || statusB != statusA || !bytes.Equal(a, b) {
-			t.Errorf("GET %s differs after the restore:\n%d %.400s\n%d %.400s", p, statusA, a, statusB, b)
+			i := 0
+			for i < len(a) && i < len(b) && a[i] == b[i] {
+				i++
+			}
+			t.Errorf("GET %s differs after the restore at byte %d:\n%d %.400s\n%d %.400s", p, i, statusA, a[max(0, i-200):], statusB, b[max(0, i-200):])
 		}
 	}
 	if len(paths) < 200 {

@@ -27,6 +27,7 @@ type Store interface {
 	FeedStore
 	CommentStore
 	ServiceStore
+	CatalogStore
 	CategoryStore
 	PostmortemStore
 	StatsStore
@@ -210,6 +211,7 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/incidents/new", responder, page, noBody, s.newIncidentPage},
 		{"POST", "/incidents", responder, page, formBody, s.createIncidentPage},
 		{"POST", "/incidents/similar", responder, page, formBody, s.similarFragment},
+		{"POST", "/incidents/failure-modes", responder, page, formBody, s.modesFragment},
 		{"GET", "/incidents/:id", viewer, page, noBody, s.incidentPage},
 		{"POST", "/incidents/:id", responder, page, formBody, s.updateIncidentPage},
 		{"GET", "/incidents/:id/edit", responder, page, noBody, s.editIncidentPage},
@@ -225,6 +227,9 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/services", viewer, page, noBody, s.servicesPage},
 		{"GET", "/services/:key", viewer, page, noBody, s.servicePage},
 		{"POST", "/services/:key", responder, page, formBody, s.updateServicePage},
+		{"POST", "/services/:key/failure-modes", responder, page, formBody, s.createModePage},
+		{"POST", "/services/:key/failure-modes/:slug", responder, page, formBody, s.updateModePage},
+		{"POST", "/services/:key/failure-modes/:slug/delete", responder, page, formBody, s.deleteModePage},
 		{"GET", "/account", viewer, page, noBody, s.accountPage},
 		{"POST", "/account/password", viewer, page, formBody, s.changePasswordPage},
 		{"POST", "/account/tokens", viewer, page, formBody, s.createOwnTokenPage},
@@ -256,6 +261,13 @@ func (s *Server) routes(m *metrics) []route {
 		{"GET", "/api/v1/services", viewer, api, noBody, s.listServices},
 		{"GET", "/api/v1/services/:key", viewer, api, noBody, s.getService},
 		{"PATCH", "/api/v1/services/:key", responder, api, jsonBody, s.patchService},
+		{"GET", "/api/v1/services/:key/failure-modes", viewer, api, noBody, s.listFailureModes},
+		{"POST", "/api/v1/services/:key/failure-modes", responder, api, jsonBody, s.createFailureMode},
+		{"GET", "/api/v1/services/:key/failure-modes/:slug", viewer, api, noBody, s.getFailureMode},
+		{"PATCH", "/api/v1/services/:key/failure-modes/:slug", responder, api, jsonBody, s.patchFailureMode},
+		{"DELETE", "/api/v1/services/:key/failure-modes/:slug", responder, api, noBody, s.deleteFailureMode},
+		{"GET", "/api/v1/catalog", viewer, api, noBody, s.exportCatalog},
+		{"POST", "/api/v1/catalog", responder, api, yamlBody, s.importCatalog},
 		{"POST", "/api/v1/import", responder, api, markdownBody, s.importPostmortem},
 		{"GET", "/api/v1/export.zip", viewer, api, noBody, s.exportZip},
 		{"GET", "/api/v1/reports/patterns", viewer, api, noBody, s.patternReport},

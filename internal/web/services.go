@@ -28,9 +28,11 @@ func (s *Server) listServices(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": services})
 }
 
-// getService answers with the service, its relations, and its history:
-// recent incidents, outage types, time to resolve by severity, recurring
-// causes, and everything that depends on it, directly or not.
+// getService answers with the service, what the catalogue says of it, its
+// relations, and its history: recent incidents, outage types, time to
+// resolve by severity, recurring causes, everything that depends on it,
+// directly or not, with the industries they carry (its blast radius), and
+// its failure modes with the incidents in which they materialised.
 func (s *Server) getService(c *gin.Context) {
 	recent, err := recentParam(c)
 	if err != nil {
@@ -47,13 +49,20 @@ func (s *Server) getService(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, serviceDetail{svc, history})
+	modes, err := s.store.ServiceFailureModes(c.Request.Context(), svc.Key)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, serviceDetail{svc, history, modes})
 }
 
-// serviceDetail is a service with its history and patterns.
+// serviceDetail is a service with its history and patterns, and its
+// failure modes with the incidents in which they materialised.
 type serviceDetail struct {
 	*incident.Service
 	*report.ServiceHistory
+	FailureModes []incident.ModeRecord `json:"failure_modes"`
 }
 
 // patchService edits a service's name, dependencies, dependents and

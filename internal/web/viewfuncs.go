@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,10 +40,17 @@ var viewFuncs = template.FuncMap{
 	"label":   label,
 	"percent": percent,
 	"add":     func(a, b int) int { return a + b },
-	"mul100":  func(f float64) float64 { return 100 * f },
-	"join":    strings.Join,
-	"lower":   strings.ToLower,
-	"dict":    dict,
+	"sub":     func(a, b int) int { return a - b },
+	// latestIDs is the last n of a list of incident ids, newest first.
+	"latestIDs": func(ids []int64, n int) []int64 {
+		out := slices.Clone(ids[max(0, len(ids)-n):])
+		slices.Reverse(out)
+		return out
+	},
+	"mul100": func(f float64) float64 { return 100 * f },
+	"join":   strings.Join,
+	"lower":  strings.ToLower,
+	"dict":   dict,
 	"seq": func(n int) []int {
 		out := make([]int, n)
 		for i := range out {

@@ -26,12 +26,12 @@ var viewFiles = map[string][]string{
 	"home":               {"home.html", "_incidents.html", "_badges.html", "_actions.html"},
 	"incidents":          {"incidents.html", "_incidents.html", "_badges.html"},
 	"incident":           {"incident.html", "_badges.html", "_similar.html", "_markdown.html"},
-	"incident-form":      {"incident_form.html", "_badges.html", "_similar.html", "_markdown.html"},
+	"incident-form":      {"incident_form.html", "_badges.html", "_similar.html", "_markdown.html", "_mode_choices.html"},
 	"incident-delete":    {"incident_delete.html", "_badges.html"},
 	"action-items":       {"action_items.html", "_badges.html", "_actions.html"},
-	"reports":            {"reports.html", "_badges.html", "_charts.html", "_recurrence.html"},
+	"reports":            {"reports.html", "_badges.html", "_charts.html", "_recurrence.html", "_report_failure_modes.html"},
 	"services":           {"services.html"},
-	"service":            {"service.html", "_incidents.html", "_badges.html", "_charts.html", "_recurrence.html"},
+	"service":            {"service.html", "_incidents.html", "_badges.html", "_charts.html", "_blast_radius.html", "_failure_modes.html", "_markdown.html", "_recurrence.html"},
 	"account":            {"account.html", "_tokens.html"},
 	"admin-users":        {"admin_users.html", "_admin_nav.html"},
 	"admin-tokens":       {"admin_tokens.html", "_tokens.html", "_admin_nav.html"},
@@ -40,6 +40,7 @@ var viewFiles = map[string][]string{
 	"admin-webhook":      {"admin_webhook.html", "_admin_nav.html"},
 	"fragment-preview":   {"_markdown.html"},
 	"fragment-similar":   {"_similar.html", "_badges.html"},
+	"fragment-modes":     {"_mode_choices.html"},
 }
 
 // views holds the parsed page sets by name.

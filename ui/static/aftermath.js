@@ -134,6 +134,24 @@
     }).finally(function () { out.removeAttribute("aria-busy"); });
   }
 
+  // The failure modes offered follow the service typed: its own, then its
+  // dependencies'. Those already checked stay checked.
+  function modes(form) {
+    var out = document.getElementById("mode-choices");
+    if (!out) { return; }
+    var body = new FormData();
+    body.append("service", form.elements["service"].value);
+    form.querySelectorAll('input[name="failure_modes"]:checked').forEach(function (box) {
+      body.append("failure_modes", box.value);
+    });
+    out.setAttribute("aria-busy", "true");
+    post("/incidents/failure-modes", body).then(function (html) {
+      setHTML(out, html);
+    }).catch(function (e) {
+      out.textContent = "The failure modes could not be fetched: " + e.message;
+    }).finally(function () { out.removeAttribute("aria-busy"); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-rows] > [data-row]").forEach(addRemoveButton);
 
@@ -149,6 +167,9 @@
       } else if (t.hasAttribute("data-similar-button")) {
         ev.preventDefault();
         similar(t.form);
+      } else if (t.hasAttribute("data-modes-button")) {
+        ev.preventDefault();
+        modes(t.form);
       }
     });
 
@@ -163,6 +184,9 @@
         }
         if (name === "contributing_factors.category" || name === "detection_gaps.category") {
           refreshAddresses(form);
+        }
+        if (name === "service") {
+          modes(form);
         }
       });
     });
