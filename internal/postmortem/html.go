@@ -34,7 +34,7 @@ var renderer = goldmark.New(
 		extension.Strikethrough, extension.Linkify, extension.TaskList,
 	),
 	goldmark.WithParserOptions(
-		parser.WithASTTransformers(util.Prioritized(unsafeLinks{}, 0)),
+		parser.WithASTTransformers(util.Prioritized(unsafeLinks{}, 0), util.Prioritized(shallowNesting{}, 1)),
 	),
 )
 
@@ -108,12 +108,7 @@ func (unsafeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Con
 			continue
 		}
 		// A link's or image's children are its text (an image's alt text).
-		for child := n.FirstChild(); child != nil; {
-			next := child.NextSibling()
-			parent.InsertBefore(parent, n, child)
-			child = next
-		}
-		parent.RemoveChild(parent, n)
+		unwrap(n)
 	}
 }
 
