@@ -172,8 +172,7 @@ func tokenCommand() *cobra.Command {
 // withAccounts opens the database for an account command.
 func withAccounts(run func(*cobra.Command, []string, *auth.Accounts) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		dsn, _ := cmd.Flags().GetString("db")
-		st, err := store.Open(cmd.Context(), dsn, store.Options{})
+		st, err := openStore(cmd, store.Options{})
 		if err != nil {
 			return err
 		}

@@ -23,8 +23,7 @@ func auditCommand() *cobra.Command {
 			"shipped off the machine), and a later rewrite of the whole log shows too.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dsn, _ := cmd.Flags().GetString("db")
-			st, err := store.Open(cmd.Context(), dsn, store.Options{})
+			st, err := openStore(cmd, store.Options{})
 			if err != nil {
 				return err
 			}

@@ -40,8 +40,7 @@ nothing. Files that cannot be read are listed and the others still import;
 the command then exits non-zero.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			dsn, _ := cmd.Flags().GetString("db")
-			st, err := store.Open(cmd.Context(), dsn, store.Options{})
+			st, err := openStore(cmd, store.Options{})
 			if err != nil {
 				return err
 			}
@@ -86,8 +85,7 @@ the same bytes. It is the catalog.yaml that "aftermath export --out DIR"
 writes beside the post-mortems.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dsn, _ := cmd.Flags().GetString("db")
-			st, err := store.Open(cmd.Context(), dsn, store.Options{MustExist: true})
+			st, err := openStore(cmd, store.Options{MustExist: true})
 			if err != nil {
 				return err
 			}

@@ -26,8 +26,7 @@ snapshot. "aftermath import DIR" restores it.`,
 			if len(args) == 0 && out == "" {
 				return fmt.Errorf("give an incident ID, or --out DIR to export every incident")
 			}
-			dsn, _ := cmd.Flags().GetString("db")
-			st, err := store.Open(cmd.Context(), dsn, store.Options{MustExist: true})
+			st, err := openStore(cmd, store.Options{MustExist: true})
 			if err != nil {
 				return err
 			}

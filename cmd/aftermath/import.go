@@ -28,8 +28,7 @@ named pipe, a device) is skipped with the reason. The command exits non-zero
 if any file failed or conflicted.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			dsn, _ := cmd.Flags().GetString("db")
-			st, err := store.Open(cmd.Context(), dsn, store.Options{})
+			st, err := openStore(cmd, store.Options{})
 			if err != nil {
 				return err
 			}

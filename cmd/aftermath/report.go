@@ -57,8 +57,7 @@ func runReport(cmd *cobra.Command, _ []string) error {
 	}
 	params.Service, _ = cmd.Flags().GetString("service")
 
-	dsn, _ := cmd.Flags().GetString("db")
-	st, err := store.Open(cmd.Context(), dsn, store.Options{MustExist: true})
+	st, err := openStore(cmd, store.Options{MustExist: true})
 	if err != nil {
 		return err
 	}

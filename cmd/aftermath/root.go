@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/aftermath-sre/aftermath/internal/incident"
+	"github.com/aftermath-sre/aftermath/internal/store"
 )
 
 // rootCommand assembles the command tree. Every flag also reads
@@ -41,6 +42,12 @@ func rootCommand() *cobra.Command {
 	root.AddCommand(serveCommand(), migrateCommand(), seedCommand(), importCommand(), exportCommand(), backupCommand(), reportCommand(),
 		userCommand(), tokenCommand(), auditCommand(), healthcheckCommand(), catalogCommand(), copyCommand())
 	return root
+}
+
+// openStore opens the database the --db flag names.
+func openStore(cmd *cobra.Command, opts store.Options) (*store.Store, error) {
+	dsn, _ := cmd.Flags().GetString("db")
+	return store.Open(cmd.Context(), dsn, opts)
 }
 
 // bindEnvironment fills every flag not given on the command line from

@@ -45,8 +45,7 @@ func runSeed(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	truth, _ := cmd.Flags().GetString("truth")
-	dsn, _ := cmd.Flags().GetString("db")
-	st, err := store.Open(cmd.Context(), dsn, store.Options{})
+	st, err := openStore(cmd, store.Options{})
 	if err != nil {
 		return err
 	}
