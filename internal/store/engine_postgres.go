@@ -138,9 +138,7 @@ func postgresDSN(raw string) (dsn, where string, err error) {
 
 func openPostgresPool(ctx context.Context, dsn, where string, conns int) (*gorm.DB, error) {
 	dialector := postgres.New(postgres.Config{DSN: dsn}).(*postgres.Dialector)
-	// No prepared statements of GORM's: pgx caches each connection's
-	// statements itself.
-	db, err := gorm.Open(postgresDialector{dialector}, gormConfig(false))
+	db, err := gorm.Open(postgresDialector{dialector}, gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", where, translate(err))
 	}

@@ -206,7 +206,7 @@ func init() {
 
 func openSQLite(driver, path, pragmas string, conns int) (*gorm.DB, error) {
 	dsn := "file:" + url.PathEscape(path) + "?" + pragmas
-	db, err := gorm.Open(sqliteDialector{sqlite.New(sqlite.Config{DriverName: driver, DSN: dsn}).(*sqlite.Dialector)}, gormConfig(true))
+	db, err := gorm.Open(sqliteDialector{sqlite.New(sqlite.Config{DriverName: driver, DSN: dsn}).(*sqlite.Dialector)}, gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -155,13 +155,18 @@ func statsOf(db *gorm.DB) sql.DBStats {
 	return sqlDB.Stats()
 }
 
-// gormConfig is how both engines configure GORM.
-func gormConfig(prepare bool) *gorm.Config {
+// gormConfig is how both engines configure GORM. Neither uses GORM's
+// cache of prepared statements: with a pool whose connections are all in
+// transactions, a statement being prepared outside one waits for a
+// connection while the transactions wait for that statement, and every
+// request hangs until its deadline (go-gorm/playground#802; seen here on
+// SQLite's reader pool, TestAFullReaderPoolKeepsMoving). pgx caches each
+// connection's statements itself.
+func gormConfig() *gorm.Config {
 	return &gorm.Config{
 		Logger:                 silent,
 		TranslateError:         true,
 		SkipDefaultTransaction: true, // we open transactions where they are needed
-		PrepareStmt:            prepare,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 }
