@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aftermath-sre/aftermath/internal/incident"
 	"github.com/aftermath-sre/aftermath/internal/postmortem"
 )
 
@@ -178,10 +179,21 @@ func plural(n any, word string) string {
 }
 
 // label turns a slug or an enum value into words: "in_review" → "in
-// review", "customer-report" → "customer report".
+// review", "customer-report" → "customer report"; the values that need
+// more than spaces are in spelledOut.
 func label(v any) string {
-	return strings.NewReplacer("_", " ", "-", " ").Replace(fmt.Sprint(v))
+	s := fmt.Sprint(v)
+	if words, ok := spelledOut[s]; ok {
+		return words
+	}
+	return slugSpaces.Replace(s)
 }
+
+var (
+	slugSpaces = strings.NewReplacer("_", " ", "-", " ")
+	// spelledOut: values whose words an underscore cannot give.
+	spelledOut = map[string]string{string(incident.ActionWontDo): "won’t do"}
+)
 
 // percent is part of whole as a rounded percentage, "—" of nothing.
 func percent(part, whole int) string {
