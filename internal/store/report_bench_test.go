@@ -64,7 +64,9 @@ func (l *statementLog) register(db *gorm.DB) error {
 //
 //	go test ./internal/store -run '^$' -bench ReportAgainstItsSQL -benchtime 7x
 //
-// AFTERMATH_BENCH_INCIDENTS sets another size; with AFTERMATH_BENCH_CACHE
+// AFTERMATH_BENCH_SQL names a file to write the statements to, their
+// arguments in place, as a script for psql or sqlite3: the same SQL timed
+// by the database's own client. AFTERMATH_BENCH_INCIDENTS sets another size; with AFTERMATH_BENCH_CACHE
 // set to a folder, the seeded database is kept there and reused (the same
 // file the report package's benchmarks use). AFTERMATH_BENCH_DSN names a
 // database to run on instead, a PostgreSQL URL for that backend: seeded
@@ -103,6 +105,9 @@ func BenchmarkReportAgainstItsSQL(b *testing.B) {
 		b.Fatal(err)
 	}
 	log.on.Store(false)
+	if path := os.Getenv("AFTERMATH_BENCH_SQL"); path != "" {
+		writeScript(b, s.reader, path, log.stmts)
+	}
 	sqlDB, err := s.reader.DB()
 	if err != nil {
 		b.Fatal(err)
@@ -171,6 +176,19 @@ func BenchmarkReportAgainstItsSQL(b *testing.B) {
 	slices.SortFunc(slowest, func(x, y int) int { return cmp.Compare(median(each[y]), median(each[x])) })
 	for _, k := range slowest[:min(5, len(slowest))] {
 		b.Logf("%.0f ms (median): %.200s", median(each[k]), strings.Join(strings.Fields(log.stmts[k].sql), " "))
+	}
+}
+
+// writeScript writes the statements, their arguments inlined by the
+// dialect, each ended by a semicolon.
+func writeScript(b *testing.B, db *gorm.DB, path string, stmts []recorded) {
+	var script strings.Builder
+	for _, st := range stmts {
+		script.WriteString(db.Dialector.Explain(st.sql, st.args...))
+		script.WriteString(";\n")
+	}
+	if err := os.WriteFile(path, []byte(script.String()), 0o644); err != nil {
+		b.Fatal(err)
 	}
 }
 
