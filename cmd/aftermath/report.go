@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,16 +56,7 @@ func runReport(cmd *cobra.Command, _ []string) error {
 		*dst = &t
 	}
 	params.Service, _ = cmd.Flags().GetString("service")
-	// The report reads every cause and factor as a string that is garbage
-	// a moment later (some 100 MB of them over 100,000 incidents, while
-	// some 60 MB stay live). At Go's default pacing the heap grew to twice
-	// what was live and the process peaked at 188–208 MB on SQLite (PostgreSQL
-	// 175–183 MB); collecting at half that growth, at 166–182 MB (141–152
-	// MB), in the same wall time within the noise. A GOGC of the user's
-	// own decides instead.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
+	paceCollector()
 
 	st, err := openStore(cmd, store.Options{MustExist: true})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -29,13 +28,6 @@ const (
 	defaultShutdownGrace = 8 * time.Second
 	dbCloseGrace         = 1500 * time.Millisecond
 )
-
-// serverGCPercent is the server's GOGC unless the environment sets one. A
-// report's working set is mostly pointer-free slices, which the collector
-// marks cheaply, so collecting when the heap has grown by half rather than
-// doubled costs little CPU and keeps the peak some 20 MB lower at 100,000
-// incidents.
-const serverGCPercent = 50
 
 func serveCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -87,9 +79,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(serverGCPercent)
-	}
+	paceCollector()
 	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
