@@ -34,12 +34,16 @@ log is copied entry for entry, so "aftermath audit verify" checks it there.`,
 			if fromDSN == toDSN {
 				return errors.New("--from and --to name the same database")
 			}
-			from, err := store.Open(cmd.Context(), fromDSN, store.Options{})
+			log, err := newLogger(cmd)
+			if err != nil {
+				return err
+			}
+			from, err := store.Open(cmd.Context(), fromDSN, store.Options{Log: log})
 			if err != nil {
 				return fmt.Errorf("--from: %w", err)
 			}
 			defer from.Close()
-			to, err := store.Open(cmd.Context(), toDSN, store.Options{})
+			to, err := store.Open(cmd.Context(), toDSN, store.Options{Log: log})
 			if err != nil {
 				return fmt.Errorf("--to: %w", err)
 			}

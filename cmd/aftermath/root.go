@@ -44,8 +44,14 @@ func rootCommand() *cobra.Command {
 	return root
 }
 
-// openStore opens the database the --db flag names.
+// openStore opens the database the --db flag names, saying on the log
+// what a long step of opening is doing.
 func openStore(cmd *cobra.Command, opts store.Options) (*store.Store, error) {
+	log, err := newLogger(cmd)
+	if err != nil {
+		return nil, err
+	}
+	opts.Log = log
 	dsn, _ := cmd.Flags().GetString("db")
 	return store.Open(cmd.Context(), dsn, opts)
 }

@@ -84,7 +84,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	defer stop()
 
 	dsn, _ := cmd.Flags().GetString("db")
-	st, err := store.Open(ctx, dsn, cfg.pools)
+	opts := cfg.pools
+	opts.Log = log
+	st, err := store.Open(ctx, dsn, opts)
 	if err != nil {
 		return err
 	}

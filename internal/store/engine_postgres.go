@@ -78,7 +78,7 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*Store, err
 		closeGorm(writer)
 		return nil, err
 	}
-	if err := ensureSimilarity(ctx, postgresEngine{}, writer); err != nil {
+	if err := ensureSimilarity(ctx, postgresEngine{}, writer, opts.Log); err != nil {
 		closeGorm(writer)
 		return nil, fmt.Errorf("rebuilding the near-duplicate keys: %w", err)
 	}

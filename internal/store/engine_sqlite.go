@@ -59,7 +59,7 @@ func openSQLiteStore(ctx context.Context, path string, opts Options) (*Store, er
 		closeGorm(writer)
 		return nil, err
 	}
-	if err := ensureSimilarity(ctx, sqliteEngine{}, writer); err != nil {
+	if err := ensureSimilarity(ctx, sqliteEngine{}, writer, opts.Log); err != nil {
 		closeGorm(writer)
 		return nil, fmt.Errorf("rebuilding the near-duplicate keys: %w", err)
 	}

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -143,12 +145,19 @@ func (s *Store) SimilarCandidates(ctx context.Context, keys []int64, exclude int
 // 00006). It reads the descriptions in id order and writes the keys of a
 // thousand incidents per transaction. Instances starting together on one
 // PostgreSQL database rebuild one at a time (engine.exclusively), and the
-// later ones find the keys made.
-func ensureSimilarity(ctx context.Context, eng engine, writer *gorm.DB) error {
-	return eng.exclusively(ctx, writer, "similarity keys", func(db *gorm.DB) error { return rebuildSimilarity(ctx, db) })
+// later ones find the keys made. A rebuild says so on log, with its
+// progress every rebuildReportEvery.
+func ensureSimilarity(ctx context.Context, eng engine, writer *gorm.DB, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return eng.exclusively(ctx, writer, "similarity keys", func(db *gorm.DB) error { return rebuildSimilarity(ctx, db, log) })
 }
 
-func rebuildSimilarity(ctx context.Context, writer *gorm.DB) error {
+// rebuildReportEvery is how often a rebuild logs how far it got.
+const rebuildReportEvery = 10 * time.Second
+
+func rebuildSimilarity(ctx context.Context, writer *gorm.DB, log *slog.Logger) error {
 	var current settingRow
 	err := writer.WithContext(ctx).Where("name = ?", similaritySchemeSetting).Take(&current).Error
 	if err == nil && current.Value == report.SimilarityScheme {
@@ -157,10 +166,20 @@ func rebuildSimilarity(ctx context.Context, writer *gorm.DB) error {
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return err
 	}
+	var total int64
+	if err := writer.WithContext(ctx).Table("incidents").Count(&total).Error; err != nil {
+		return err
+	}
+	if total == 0 {
+		log = slog.New(slog.DiscardHandler) // a new database: nothing worth saying
+	}
+	start := time.Now()
+	log.Info("rebuilding the near-duplicate keys of every incident, once for this version", "incidents", total)
 	if err := writer.WithContext(ctx).Exec("DELETE FROM similarity_keys").Error; err != nil {
 		return err
 	}
 	const batch = 1000
+	done, reported := 0, start
 	for after := int64(0); ; {
 		var incs []struct {
 			ID               int64
@@ -198,7 +217,16 @@ func rebuildSimilarity(ctx context.Context, writer *gorm.DB) error {
 			return fmt.Errorf("similarity keys: %w", err)
 		}
 		after = ids[len(ids)-1]
+		done += len(ids)
+		if time.Since(reported) >= rebuildReportEvery {
+			reported = time.Now()
+			log.Info("rebuilding the near-duplicate keys", "done", done, "of", total)
+		}
 	}
-	return writer.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).
+	err = writer.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).
 		Create(&settingRow{Name: similaritySchemeSetting, Value: report.SimilarityScheme}).Error
+	if err == nil {
+		log.Info("near-duplicate keys rebuilt", "incidents", done, "took", time.Since(start).Round(time.Millisecond).String())
+	}
+	return err
 }

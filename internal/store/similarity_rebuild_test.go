@@ -1,0 +1,93 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/aftermath-sre/aftermath/internal/store"
+	"github.com/aftermath-sre/aftermath/internal/storetest"
+)
+
+// TestKeysRebuiltAfterAnUpgradeSaySo opens a database whose near-duplicate
+// keys were made by another scheme: Open rebuilds them, saying so on its
+// log with the number of incidents, and the next Open says nothing.
+func TestKeysRebuiltAfterAnUpgradeSaySo(t *testing.T) {
+	ctx := context.Background()
+	backend := storetest.Selected(t)
+	dsn := storetest.DSN(t, backend)
+	s, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		inc := storetest.Linktree(t)
+		inc.Title = fmt.Sprintf("incident %d", i)
+		if err := s.CreateIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+
+	driver := "sqlite3"
+	if backend == storetest.Postgres {
+		driver = "pgx"
+	}
+	raw, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	keys := func() (n int) {
+		t.Helper()
+		if err := raw.QueryRow("SELECT COUNT(*) FROM similarity_keys").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	made := keys()
+	if made == 0 {
+		t.Fatal("no near-duplicate keys for three incidents")
+	}
+	if _, err := raw.Exec("UPDATE settings SET value = 'an older scheme' WHERE name = 'similarity_scheme'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("DELETE FROM similarity_keys"); err != nil {
+		t.Fatal(err)
+	}
+
+	reopen := func() []map[string]any {
+		t.Helper()
+		var logged bytes.Buffer
+		s, err := store.Open(ctx, dsn, store.Options{Log: slog.New(slog.NewJSONHandler(&logged, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		var lines []map[string]any
+		for line := range strings.Lines(logged.String()) {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			lines = append(lines, m)
+		}
+		return lines
+	}
+	lines := reopen()
+	if len(lines) != 2 || !strings.HasPrefix(lines[0]["msg"].(string), "rebuilding the near-duplicate keys") ||
+		lines[0]["incidents"] != 3.0 || lines[1]["msg"] != "near-duplicate keys rebuilt" || lines[1]["incidents"] != 3.0 {
+		t.Fatalf("the rebuild logged %v", lines)
+	}
+	if got := keys(); got != made {
+		t.Fatalf("%d keys after the rebuild, want %d", got, made)
+	}
+	if lines := reopen(); len(lines) != 0 {
+		t.Fatalf("an open with the keys made logged %v", lines)
+	}
+}
