@@ -3,7 +3,6 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -19,8 +18,7 @@ import (
 // log with the number of incidents, and the next Open says nothing.
 func TestKeysRebuiltAfterAnUpgradeSaySo(t *testing.T) {
 	ctx := context.Background()
-	backend := storetest.Selected(t)
-	dsn := storetest.DSN(t, backend)
+	dsn := storetest.DSN(t, storetest.Selected(t))
 	s, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -32,20 +30,9 @@ func TestKeysRebuiltAfterAnUpgradeSaySo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.Close()
-
-	driver := "sqlite3"
-	if backend == storetest.Postgres {
-		driver = "pgx"
-	}
-	raw, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	keys := func() (n int) {
+	keys := func() (n int64) {
 		t.Helper()
-		if err := raw.QueryRow("SELECT COUNT(*) FROM similarity_keys").Scan(&n); err != nil {
+		if err := s.Reader().Table("similarity_keys").Count(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -54,21 +41,22 @@ func TestKeysRebuiltAfterAnUpgradeSaySo(t *testing.T) {
 	if made == 0 {
 		t.Fatal("no near-duplicate keys for three incidents")
 	}
-	if _, err := raw.Exec("UPDATE settings SET value = 'an older scheme' WHERE name = 'similarity_scheme'"); err != nil {
-		t.Fatal(err)
+	for _, sql := range []string{"UPDATE settings SET value = 'an older scheme' WHERE name = 'similarity_scheme'", "DELETE FROM similarity_keys"} {
+		if err := s.ExecForTest(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := raw.Exec("DELETE FROM similarity_keys"); err != nil {
-		t.Fatal(err)
-	}
+	s.Close()
 
 	reopen := func() []map[string]any {
 		t.Helper()
 		var logged bytes.Buffer
-		s, err := store.Open(ctx, dsn, store.Options{Log: slog.New(slog.NewJSONHandler(&logged, nil))})
+		opened, err := store.Open(ctx, dsn, store.Options{Log: slog.New(slog.NewJSONHandler(&logged, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Close()
+		t.Cleanup(func() { opened.Close() })
+		s = opened // keys reads through the latest
 		var lines []map[string]any
 		for line := range strings.Lines(logged.String()) {
 			var m map[string]any
